@@ -1,0 +1,1 @@
+"""Thin adapters: PostgreSQL, DynamoDB, SQS, Kinesis, Redis, Cognito."""

@@ -1,0 +1,1 @@
+"""Versioned wire contracts between the API, the engine host and the event consumers."""

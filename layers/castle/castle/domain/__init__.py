@@ -1,0 +1,1 @@
+"""Pure domain core: no AWS, no database, no clock, no environment."""

@@ -1,0 +1,50 @@
+"""The one table that turns errors into HTTP answers, in Binance's shape {"code": ..., "msg": ...}."""
+
+import json
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from pydantic import ValidationError
+
+from castle.errors import CastleError, MandatoryParameterError
+from castle.observability import logger
+
+JSON = "application/json"
+
+
+def error_response(error: CastleError) -> Response[str]:
+    headers: dict[str, str] = {}
+    if error.status == 429:
+        headers["Retry-After"] = str(getattr(error, "retry_after_s", 60))
+    return Response(
+        status_code=error.status,
+        content_type=JSON,
+        body=json.dumps({"code": error.code, "msg": error.message}),
+        headers=headers,
+    )
+
+
+def validation_message(exc: ValidationError) -> str:
+    first: Any = exc.errors()[0] if exc.errors() else {}
+    where = ".".join(str(part) for part in first.get("loc", ()) if part != "body")
+    return f"Parameter '{where}' is invalid: {first.get('msg', 'malformed')}." if where else str(exc)
+
+
+def install_error_handlers(app: APIGatewayRestResolver) -> None:
+    """Register the mapping on a resolver: every CastleError and every bad model is a 4xx."""
+
+
+    def castle_error(exc: CastleError) -> Response[str]:
+        logger.info("request refused", extra={"code": exc.code, "reason": exc.message})
+        return error_response(exc)
+
+    def bad_model(exc: ValidationError) -> Response[str]:
+        return error_response(MandatoryParameterError(validation_message(exc)))
+
+    def not_found(_: Exception) -> Response[str]:
+        body = json.dumps({"code": -1000, "msg": "Unknown endpoint."})
+        return Response(status_code=404, content_type=JSON, body=body)
+
+    app.exception_handler(CastleError)(castle_error)
+    app.exception_handler(ValidationError)(bad_model)
+    app.not_found(not_found)

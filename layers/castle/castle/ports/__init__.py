@@ -1,0 +1,1 @@
+"""Small Protocols for every external thing the core talks to."""

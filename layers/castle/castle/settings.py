@@ -1,0 +1,40 @@
+"""One validated settings model, read from the environment the template (or `castle up`) sets."""
+
+from functools import lru_cache
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CASTLE_", extra="ignore")
+
+    stage: str = "dev"
+    # Set locally to the moto server; unset on AWS so boto3 uses the real endpoints.
+    aws_endpoint_url: str | None = Field(default=None, validation_alias="AWS_ENDPOINT_URL")
+    aws_region: str = Field(default="us-east-1", validation_alias="AWS_DEFAULT_REGION")
+
+    database_url: str = "postgresql://postgres@127.0.0.1:5432/castle"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+
+    order_queue_url: str = ""
+    engine_events_stream: str = "castle-dev-engine-events"
+    activity_stream: str = "castle-dev-activity"
+    depth_table: str = "castle-dev-order-book-depth"
+    executions_table: str = "castle-dev-trade-executions"
+    idempotency_table: str = "castle-dev-idempotency"
+    connections_table: str = "castle-dev-ws-connections"
+
+    user_pool_id: str = ""
+    user_pool_client_id: str = ""
+    # Where Cognito's signing keys are published; configuration, never derived from a token's `iss`.
+    jwks_url: str = ""
+
+    # Bounded wait of RESULT/FULL order responses for the engine's outcome.
+    order_result_wait_ms: int = 2000
+    recv_window_max_ms: int = 60000
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

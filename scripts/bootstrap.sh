@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Idempotent set-up of a fresh Debian/Ubuntu machine with Python 3.11+: virtualenvs, local services.
+# Called by ./castle before every subcommand; a second run only checks and returns.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+say() { printf '\033[1;34mcastle:\033[0m %s\n' "$*" >&2; }
+
+# ---- the development virtualenv (.venv) -------------------------------------------------------
+python=${PYTHON:-python3}
+"$python" - <<'PY' || { say "Python 3.11+ is needed (apt-get install python3 python3-venv)"; exit 1; }
+import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)
+PY
+packages=(-e layers/castle)
+for pkg in engine_host local; do [ -f "$pkg/pyproject.toml" ] && packages+=(-e "$pkg"); done
+stamp_src=$(cat pyproject.toml layers/castle/pyproject.toml engine_host/pyproject.toml local/pyproject.toml 2>/dev/null | sha256sum | cut -c1-16)
+if [ ! -x .venv/bin/python ] || [ "$(cat .venv/.castle-stamp 2>/dev/null)" != "$stamp_src" ]; then
+  say "installing the development environment into .venv (first run takes a few minutes)"
+  [ -x .venv/bin/python ] || "$python" -m venv .venv
+  .venv/bin/pip install -q --disable-pip-version-check -U pip >&2
+  .venv/bin/pip install -q --disable-pip-version-check "${packages[@]}" -e . >&2
+  echo "$stamp_src" > .venv/.castle-stamp
+fi
+
+# ---- aws-sam-cli in its own virtualenv (.venv-sam): it pins old boto3/pydantic/cfn-lint -------
+find_python312() {
+  command -v python3.12 2>/dev/null && return 0
+  for candidate in "$HOME"/.pyenv/versions/3.12*/bin/python3.12 /usr/local/bin/python3.12 /usr/bin/python3.12; do
+    [ -x "$candidate" ] && { echo "$candidate"; return 0; }
+  done
+  return 1
+}
+if [ ! -x .venv-sam/bin/sam ]; then
+  if py312=$(find_python312); then
+    say "installing aws-sam-cli into .venv-sam with $py312"
+    "$py312" -m venv .venv-sam
+    .venv-sam/bin/pip install -q --disable-pip-version-check aws-sam-cli >&2
+  else
+    say "no python3.12 found: sam build needs one for the python3.12 runtime."
+    say "install it (e.g. 'pyenv install 3.12' or 'apt-get install python3.12 python3.12-venv') and re-run."
+    exit 1
+  fi
+fi
+
+# ---- PostgreSQL and Redis: the machine's own, started (and installed) when missing -----------
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+apt_install() {
+  [ "$(id -u)" = 0 ] || { say "please install: $*"; exit 1; }
+  [ -n "$(ls -A /var/lib/apt/lists 2>/dev/null | grep -v lock)" ] || apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >&2
+}
+if [ -z "${CASTLE_SKIP_SERVICES:-}" ]; then
+  if ! port_open 5432; then
+    command -v pg_ctlcluster >/dev/null || apt_install postgresql
+    say "starting PostgreSQL"
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | sort -V | tail -1)" main start >&2 || true
+  fi
+  if ! port_open 6379; then
+    command -v redis-server >/dev/null || apt_install redis-server
+    say "starting Redis"
+    redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no >&2
+  fi
+  for _ in $(seq 50); do port_open 5432 && port_open 6379 && break; sleep 0.2; done
+fi

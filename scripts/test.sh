@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The whole test gate: lint, types, template checks, the compiled engine, then the test suite.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+export AWS_DEFAULT_REGION=${AWS_DEFAULT_REGION:-us-east-1} SAM_CLI_TELEMETRY=0
+step() { printf '\n\033[1;34m== %s\033[0m\n' "$*"; }
+venv=.venv/bin
+
+step "ruff"
+$venv/ruff check .
+step "mypy --strict"
+$venv/mypy layers/castle/castle functions tests $( [ -d engine_host/castle_engine ] && echo engine_host ) $( [ -d local/castle_local ] && echo local/castle_local )
+step "cfn-lint"
+$venv/cfn-lint template.yaml
+step "sam validate --lint"
+.venv-sam/bin/sam validate --lint --template template.yaml
+if [ -x scripts/build_engine.sh ]; then
+  step "mypyc: compile the matching engine"
+  scripts/build_engine.sh
+fi
+step "pytest"
+$venv/python -m pytest "$@"

@@ -1,0 +1,1 @@
+"""Shared test support: event files, lambda context, database and moto fixtures."""
