@@ -9,3 +9,5 @@ os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
 os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "castle-test")
 os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "Castle")
 os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+
+pytest_plugins = ["tests.support.database"]
