@@ -14,7 +14,10 @@ $venv/mypy layers/castle/castle functions tests $( [ -d engine_host/castle_engin
 step "cfn-lint"
 $venv/cfn-lint template.yaml
 step "sam validate --lint"
-.venv-sam/bin/sam validate --lint --template template.yaml
+scripts/sam.sh validate --lint --template template.yaml
+step "sam build (no container)"
+scripts/sam.sh build --cached --parallel > .sam-build.log 2>&1 || { cat .sam-build.log; exit 1; }
+tail -n 3 .sam-build.log
 if [ -x scripts/build_engine.sh ]; then
   step "mypyc: compile the matching engine"
   scripts/build_engine.sh
