@@ -121,3 +121,61 @@ class ServiceUnavailableError(CastleError):
     code = -1001
     status = 503
     default_message = "Internal error; unable to process your request. Please try again."
+
+
+class ParamNotRequiredError(CastleError):
+    code = -1106
+    default_message = "A parameter was sent when not required."
+
+
+class BadPrecisionError(CastleError):
+    code = -1111
+    default_message = "Parameter has too much precision."
+
+
+class InvalidTimeInForceError(CastleError):
+    code = -1115
+    default_message = "Invalid timeInForce."
+
+
+class InvalidOrderTypeError(CastleError):
+    code = -1116
+    default_message = "Invalid orderType."
+
+
+class InvalidSideError(CastleError):
+    code = -1117
+    default_message = "Invalid side."
+
+
+class InvalidCancelRestrictionsError(CastleError):
+    code = -1145
+    default_message = "Invalid cancelRestrictions"
+
+
+class OcoOrderTypeRejectedError(CastleError):
+    code = -1158
+    default_message = "Order type not supported in OCO."
+
+
+class ExecutionUnknownError(CastleError):
+    """The command may or may not have reached the engine: the client must query the order."""
+
+    code = -1007
+    status = 503
+    default_message = "Timeout waiting for response from backend server. Send status unknown; execution status unknown."
+
+
+class CancelReplaceError(CastleError):
+    """cancelReplace that failed in whole (-2022, 400) or in part (-2021, 409); `data` carries the
+    per-step results Binance returns beside code and msg."""
+
+    code = -2022
+    default_message = "Order cancel-replace failed."
+
+    def __init__(self, data: dict[str, object], partial: bool) -> None:
+        super().__init__("Order cancel-replace partially failed." if partial else None)
+        self.data = data
+        if partial:
+            self.code = -2021
+            self.status = 409

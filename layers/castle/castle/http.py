@@ -12,6 +12,15 @@ from castle.observability import logger
 JSON = "application/json"
 
 
+def error_body(error: CastleError) -> dict[str, Any]:
+    body: dict[str, Any] = {"code": error.code, "msg": error.message}
+    # Some Binance errors (cancelReplace) carry the per-step results beside code and msg.
+    data = getattr(error, "data", None)
+    if data is not None:
+        body["data"] = data
+    return body
+
+
 def error_response(error: CastleError) -> Response[str]:
     headers: dict[str, str] = {}
     if error.status == 429:
@@ -19,7 +28,7 @@ def error_response(error: CastleError) -> Response[str]:
     return Response(
         status_code=error.status,
         content_type=JSON,
-        body=json.dumps({"code": error.code, "msg": error.message}),
+        body=json.dumps(error_body(error)),
         headers=headers,
     )
 

@@ -34,6 +34,13 @@ class Settings(BaseSettings):
     order_result_wait_ms: int = 2000
     recv_window_max_ms: int = 60000
 
+    # API key secrets at rest: encrypted under this KMS key on AWS; where it is empty (tests, the
+    # local stack) with AES-GCM under api_key_local_cipher_key (urlsafe base64 of 32 bytes).
+    api_key_kms_key_id: str = ""
+    api_key_local_cipher_key: str = ""
+    # Binance's REQUEST_WEIGHT limiter: weight allowed per API key (or IP) per minute.
+    request_weight_per_minute: int = 6000
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

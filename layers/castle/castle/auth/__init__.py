@@ -1,0 +1,1 @@
+"""Who is calling: Binance HMAC-signed requests with API keys, and Cognito-authenticated users."""

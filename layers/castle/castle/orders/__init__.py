@@ -1,0 +1,1 @@
+"""Order use cases: validate against the symbol's filters, hold funds, send engine commands."""
