@@ -1,0 +1,265 @@
+"""Engine output events, one-to-one with castle.contracts.events (the host converts ticks/lots to
+decimal strings and adds command_id/ts_ms).
+
+Every event has `kind` (an EV_* code), `symbol` and `seq`: the symbol's sequence number, strictly
+increasing by one per event with no gaps. `line()` is a canonical text form used for event hashes.
+"""
+
+from castle_engine.codes import (
+    EV_ACCEPTED,
+    EV_CANCEL_REJECTED,
+    EV_DEPTH,
+    EV_DONE,
+    EV_REJECTED,
+    EV_STATUS,
+    EV_TRADE,
+    EV_TRIGGERED,
+)
+
+
+class Event:
+    kind: int
+    symbol: str
+    seq: int
+
+    def __init__(self, kind: int, symbol: str, seq: int) -> None:
+        self.kind = kind
+        self.symbol = symbol
+        self.seq = seq
+
+    def line(self) -> str:
+        """Canonical one-line text of the event (stable across builds: used for hashing)."""
+        return f"{self.seq} {self.kind}"
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.line()})"
+
+
+class OrderAccepted(Event):
+    """The order passed validation. Fields echo the order (ints; -1 order_list_id = none)."""
+
+    order_id: int
+    client_order_id: str
+    user_id: str
+    side: int
+    order_type: int
+    time_in_force: int
+    price: int
+    quantity: int
+    quote_quantity: int
+    stop_price: int
+    order_list_id: int
+
+    def __init__(
+        self,
+        symbol: str,
+        seq: int,
+        order_id: int,
+        client_order_id: str,
+        user_id: str,
+        side: int,
+        order_type: int,
+        time_in_force: int,
+        price: int,
+        quantity: int,
+        quote_quantity: int,
+        stop_price: int,
+        order_list_id: int,
+    ) -> None:
+        super().__init__(EV_ACCEPTED, symbol, seq)
+        self.order_id = order_id
+        self.client_order_id = client_order_id
+        self.user_id = user_id
+        self.side = side
+        self.order_type = order_type
+        self.time_in_force = time_in_force
+        self.price = price
+        self.quantity = quantity
+        self.quote_quantity = quote_quantity
+        self.stop_price = stop_price
+        self.order_list_id = order_list_id
+
+    def line(self) -> str:
+        return (
+            f"{self.seq} A {self.order_id} {self.client_order_id} {self.user_id} {self.side} "
+            f"{self.order_type} {self.time_in_force} {self.price} {self.quantity} {self.quote_quantity} "
+            f"{self.stop_price} {self.order_list_id}"
+        )
+
+
+class OrderRejected(Event):
+    """A new order the engine refused; `reason` is a codes.* reason string."""
+
+    order_id: int
+    client_order_id: str
+    user_id: str
+    reason: str
+
+    def __init__(
+        self, symbol: str, seq: int, order_id: int, client_order_id: str, user_id: str, reason: str
+    ) -> None:
+        super().__init__(EV_REJECTED, symbol, seq)
+        self.order_id = order_id
+        self.client_order_id = client_order_id
+        self.user_id = user_id
+        self.reason = reason
+
+    def line(self) -> str:
+        return f"{self.seq} R {self.order_id} {self.client_order_id} {self.user_id} {self.reason}"
+
+
+class CancelRejected(Event):
+    order_id: int
+    user_id: str
+    reason: str
+
+    def __init__(self, symbol: str, seq: int, order_id: int, user_id: str, reason: str) -> None:
+        super().__init__(EV_CANCEL_REJECTED, symbol, seq)
+        self.order_id = order_id
+        self.user_id = user_id
+        self.reason = reason
+
+    def line(self) -> str:
+        return f"{self.seq} CR {self.order_id} {self.user_id} {self.reason}"
+
+
+class Trade(Event):
+    """One fill at the maker's price. quote_quantity = price * quantity (tick-lots)."""
+
+    trade_id: int
+    price: int
+    quantity: int
+    quote_quantity: int
+    maker_order_id: int
+    taker_order_id: int
+    maker_user_id: str
+    taker_user_id: str
+    taker_side: int
+
+    def __init__(
+        self,
+        symbol: str,
+        seq: int,
+        trade_id: int,
+        price: int,
+        quantity: int,
+        maker_order_id: int,
+        taker_order_id: int,
+        maker_user_id: str,
+        taker_user_id: str,
+        taker_side: int,
+    ) -> None:
+        super().__init__(EV_TRADE, symbol, seq)
+        self.trade_id = trade_id
+        self.price = price
+        self.quantity = quantity
+        self.quote_quantity = price * quantity
+        self.maker_order_id = maker_order_id
+        self.taker_order_id = taker_order_id
+        self.maker_user_id = maker_user_id
+        self.taker_user_id = taker_user_id
+        self.taker_side = taker_side
+
+    def line(self) -> str:
+        return (
+            f"{self.seq} T {self.trade_id} {self.price} {self.quantity} {self.maker_order_id} "
+            f"{self.taker_order_id} {self.maker_user_id} {self.taker_user_id} {self.taker_side}"
+        )
+
+
+class OrderTriggered(Event):
+    """A stop order's stop price was reached by the last trade price: it now works as a limit."""
+
+    order_id: int
+    user_id: str
+
+    def __init__(self, symbol: str, seq: int, order_id: int, user_id: str) -> None:
+        super().__init__(EV_TRIGGERED, symbol, seq)
+        self.order_id = order_id
+        self.user_id = user_id
+
+    def line(self) -> str:
+        return f"{self.seq} G {self.order_id} {self.user_id}"
+
+
+class OrderDone(Event):
+    """An order left the engine: status is FILLED/CANCELED/EXPIRED/EXPIRED_IN_MATCH (codes.*).
+    executed_quantity in lots, cumulative_quote_quantity in tick-lots."""
+
+    order_id: int
+    user_id: str
+    status: int
+    executed_quantity: int
+    cumulative_quote_quantity: int
+    reason: str
+
+    def __init__(
+        self,
+        symbol: str,
+        seq: int,
+        order_id: int,
+        user_id: str,
+        status: int,
+        executed_quantity: int,
+        cumulative_quote_quantity: int,
+        reason: str,
+    ) -> None:
+        super().__init__(EV_DONE, symbol, seq)
+        self.order_id = order_id
+        self.user_id = user_id
+        self.status = status
+        self.executed_quantity = executed_quantity
+        self.cumulative_quote_quantity = cumulative_quote_quantity
+        self.reason = reason
+
+    def line(self) -> str:
+        return (
+            f"{self.seq} D {self.order_id} {self.user_id} {self.status} {self.executed_quantity} "
+            f"{self.cumulative_quote_quantity} {self.reason}"
+        )
+
+
+class DepthUpdate(Event):
+    """The L2 levels one command changed: (price ticks, total lots), 0 lots = level removed.
+    first_update_id/last_update_id are Binance's U/u: contiguous across a symbol's depth updates
+    (each changed level consumes one update id), comparable to depth_snapshot's lastUpdateId."""
+
+    first_update_id: int
+    last_update_id: int
+    bids: list[tuple[int, int]]
+    asks: list[tuple[int, int]]
+
+    def __init__(
+        self,
+        symbol: str,
+        seq: int,
+        first_update_id: int,
+        last_update_id: int,
+        bids: list[tuple[int, int]],
+        asks: list[tuple[int, int]],
+    ) -> None:
+        super().__init__(EV_DEPTH, symbol, seq)
+        self.first_update_id = first_update_id
+        self.last_update_id = last_update_id
+        self.bids = bids
+        self.asks = asks
+
+    def line(self) -> str:
+        parts = [f"{self.seq} L {self.first_update_id} {self.last_update_id} b"]
+        for price, qty in self.bids:
+            parts.append(f"{price}:{qty}")
+        parts.append("a")
+        for price, qty in self.asks:
+            parts.append(f"{price}:{qty}")
+        return " ".join(parts)
+
+
+class SymbolStatusChanged(Event):
+    status: int
+
+    def __init__(self, symbol: str, seq: int, status: int) -> None:
+        super().__init__(EV_STATUS, symbol, seq)
+        self.status = status
+
+    def line(self) -> str:
+        return f"{self.seq} S {self.status}"

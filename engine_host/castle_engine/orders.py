@@ -1,0 +1,113 @@
+"""Engine inputs: a symbol's trading rules and an order. Everything is integer ticks and lots.
+
+A price is a number of ticks, a quantity a number of lots, and a quote amount ("tick-lots") is
+price_ticks * qty_lots; the host converts decimal strings with the symbol's tick and lot size.
+"""
+
+from castle_engine.codes import BUY, GTC, LIMIT, STP_NONE
+
+
+class SymbolSpec:
+    """Trading rules of one symbol, in ticks, lots and tick-lots. A zero maximum means unbounded."""
+
+    symbol: str
+    min_price: int
+    max_price: int
+    min_qty: int
+    max_qty: int
+    min_notional: int
+
+    def __init__(
+        self,
+        symbol: str,
+        min_price: int = 1,
+        max_price: int = 0,
+        min_qty: int = 1,
+        max_qty: int = 0,
+        min_notional: int = 0,
+    ) -> None:
+        self.symbol = symbol
+        self.min_price = min_price
+        self.max_price = max_price
+        self.min_qty = min_qty
+        self.max_qty = max_qty
+        self.min_notional = min_notional
+
+
+class Order:
+    """One order. The engine takes ownership of the object (it becomes the resting book entry): do
+    not reuse or mutate it after submitting.
+
+    price: limit price in ticks (0 for MARKET). quantity: lots (0 for a MARKET order by quote only).
+    quote_quantity: tick-lots budget of a MARKET order (quoteOrderQty, or the cap of a MARKET BUY by
+    quantity; 0 = none). stop_price: ticks, for STOP_LOSS_LIMIT / TAKE_PROFIT_LIMIT.
+    order_list_id: the OCO list id, or -1.
+
+    The engine-maintained state: `remaining` (lots still open), `executed` (lots filled),
+    `cumulative_quote` (tick-lots filled), `prevented` (lots expired by DECREMENT self-trade
+    prevention while the order stayed open).
+    """
+
+    order_id: int
+    client_order_id: str
+    user_id: str
+    side: int
+    order_type: int
+    time_in_force: int
+    price: int
+    quantity: int
+    quote_quantity: int
+    stop_price: int
+    stp_mode: int
+    order_list_id: int
+    remaining: int
+    executed: int
+    cumulative_quote: int
+    prevented: int
+    # Book internals: the FIFO links of the price level, the OCO sibling, and the arrival number.
+    prev: "Order | None"
+    next: "Order | None"
+    sibling: "Order | None"
+    arrival: int
+
+    def __init__(
+        self,
+        order_id: int,
+        user_id: str,
+        side: int = BUY,
+        order_type: int = LIMIT,
+        price: int = 0,
+        quantity: int = 0,
+        time_in_force: int = GTC,
+        client_order_id: str = "",
+        quote_quantity: int = 0,
+        stop_price: int = 0,
+        stp_mode: int = STP_NONE,
+        order_list_id: int = -1,
+    ) -> None:
+        self.order_id = order_id
+        self.client_order_id = client_order_id
+        self.user_id = user_id
+        self.side = side
+        self.order_type = order_type
+        self.time_in_force = time_in_force
+        self.price = price
+        self.quantity = quantity
+        self.quote_quantity = quote_quantity
+        self.stop_price = stop_price
+        self.stp_mode = stp_mode
+        self.order_list_id = order_list_id
+        self.remaining = quantity
+        self.executed = 0
+        self.cumulative_quote = 0
+        self.prevented = 0
+        self.prev = None
+        self.next = None
+        self.sibling = None
+        self.arrival = 0
+
+    def __repr__(self) -> str:
+        return (
+            f"Order(id={self.order_id}, user={self.user_id!r}, side={self.side}, type={self.order_type}, "
+            f"price={self.price}, qty={self.quantity}, remaining={self.remaining}, executed={self.executed})"
+        )
