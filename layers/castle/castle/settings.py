@@ -24,6 +24,11 @@ class Settings(BaseSettings):
     executions_table: str = "castle-dev-trade-executions"
     idempotency_table: str = "castle-dev-idempotency"
     connections_table: str = "castle-dev-ws-connections"
+    # Market data (castle.marketdata): per-symbol state (cursor, book, last trade) and time series.
+    market_state_table: str = "castle-dev-market-state"
+    market_series_table: str = "castle-dev-market-series"
+    # The WebSocket API's management endpoint (https://{api}.execute-api.{region}.amazonaws.com/{stage}).
+    websocket_endpoint: str = ""
 
     user_pool_id: str = ""
     user_pool_client_id: str = ""
