@@ -163,7 +163,9 @@ class ExecutionUnknownError(CastleError):
 
     code = -1007
     status = 503
-    default_message = "Timeout waiting for response from backend server. Send status unknown; execution status unknown."
+    default_message = (
+        "Timeout waiting for response from backend server. Send status unknown; execution status unknown."
+    )
 
 
 class CancelReplaceError(CastleError):

@@ -4,6 +4,7 @@ from functools import lru_cache
 
 import redis
 
+from castle.ports.auth import WeightCounterError
 from castle.settings import get_settings
 
 _WINDOW_MS = 60_000
@@ -16,10 +17,13 @@ class RedisWeightCounter:
     def add(self, bucket: str, weight: int, now_ms: int) -> int:
         window = now_ms // _WINDOW_MS
         key = f"castle:weight:{bucket}:{window}"
-        pipe = self._client.pipeline(transaction=True)
-        pipe.incrby(key, weight)
-        pipe.expire(key, 61)
-        total, _ = pipe.execute()
+        try:
+            pipe = self._client.pipeline(transaction=True)
+            pipe.incrby(key, weight)
+            pipe.expire(key, 61)
+            total, _ = pipe.execute()
+        except redis.RedisError as exc:
+            raise WeightCounterError(str(exc)) from exc
         return int(total)
 
 

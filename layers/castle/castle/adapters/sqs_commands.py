@@ -4,7 +4,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import boto3
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, ConnectTimeoutError, EndpointConnectionError
 
 from castle.contracts.commands import EngineCommand, encode_command
 from castle.ports.commands import CommandSendError
@@ -33,8 +33,12 @@ class SqsCommandSender:
                 MessageGroupId=command.symbol,
                 MessageDeduplicationId=command.command_id,
             )
-        except (BotoCoreError, ClientError) as exc:
-            raise CommandSendError(f"order queue refused command {command.command_id}") from exc
+        except (ClientError, EndpointConnectionError, ConnectTimeoutError) as exc:
+            # Refused by SQS, or never connected: the message is certainly not on the queue.
+            raise CommandSendError(f"order queue refused {command.command_id}", not_sent=True) from exc
+        except BotoCoreError as exc:
+            unknown = f"order queue outcome unknown for {command.command_id}"
+            raise CommandSendError(unknown, not_sent=False) from exc
 
 
 @lru_cache(maxsize=1)

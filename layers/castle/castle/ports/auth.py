@@ -47,6 +47,10 @@ class SecretCipher(Protocol):
     def decrypt(self, ciphertext: bytes, context: str) -> bytes: ...
 
 
+class WeightCounterError(Exception):
+    """The weight store is unreachable (requests are then let through, unmetered)."""
+
+
 class WeightCounter(Protocol):
     def add(self, bucket: str, weight: int, now_ms: int) -> int:
         """Add `weight` to the bucket's current one-minute window; the window's total after it."""

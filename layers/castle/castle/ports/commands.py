@@ -6,7 +6,15 @@ from castle.contracts.commands import EngineCommand
 
 
 class CommandSendError(Exception):
-    """The command could not be handed to the queue; the engine will not see it."""
+    """The command could not be handed to the queue.
+
+    `not_sent` is True when the queue certainly did not take it (refused, or never reached), so a
+    hold may be released; False when the outcome is unknown (e.g. a timeout after sending).
+    """
+
+    def __init__(self, message: str, *, not_sent: bool) -> None:
+        super().__init__(message)
+        self.not_sent = not_sent
 
 
 class CommandSender(Protocol):
