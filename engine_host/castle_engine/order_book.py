@@ -1,54 +1,963 @@
-"""One symbol's order book (stub: being implemented)."""
+"""One symbol's order book and matching rules (price-time priority).
 
-from typing import Any
+Layout, chosen for mypyc: each price level is a native `Level` holding an intrusive doubly-linked
+FIFO of `Order`s; each side keeps a dict price -> Level plus a sorted list of "keys" whose last
+element is the best price (bids: key = price; asks: key = -price), so the best level is keys[-1]
+and emptying the best level is a list pop. Pending stop orders live in two lists ordered by trigger
+priority. Levels touched by a command are flagged and reported once, in one DepthUpdate, at the end.
+"""
 
-from castle_engine.codes import TRADING
-from castle_engine.events import Event
+from typing import Any, Final
+
+from castle_engine.codes import (
+    BAD_LOT,
+    BAD_ORDER,
+    BAD_STOP_PRICE,
+    BAD_TICK,
+    BUY,
+    CANCEL_REPLACE_CANCEL_FAILED,
+    CANCELED,
+    DUPLICATE_CLIENT_ORDER_ID,
+    DUPLICATE_ORDER_ID,
+    EXPIRED,
+    EXPIRED_IN_MATCH,
+    FILLED,
+    FOK,
+    FOK_NOT_FILLABLE,
+    GTC,
+    HALT,
+    LIMIT,
+    LIMIT_MAKER,
+    MARKET,
+    MIN_NOTIONAL,
+    POST_ONLY_WOULD_TAKE,
+    REASON_OCO,
+    REASON_REPLACED,
+    REASON_STP,
+    SELL,
+    STOP_LOSS_LIMIT,
+    STOP_WOULD_TRIGGER_IMMEDIATELY,
+    STP_DECREMENT,
+    STP_EXPIRE_BOTH,
+    STP_EXPIRE_MAKER,
+    STP_EXPIRE_TAKER,
+    STP_NONE,
+    SYMBOL_NOT_TRADING,
+    TAKE_PROFIT_LIMIT,
+    TRADING,
+    UNKNOWN_ORDER,
+)
+from castle_engine.events import (
+    CancelRejected,
+    DepthUpdate,
+    Event,
+    OrderAccepted,
+    OrderDone,
+    OrderRejected,
+    OrderTriggered,
+    SymbolStatusChanged,
+    Trade,
+)
 from castle_engine.orders import Order, SymbolSpec
+
+NO_LIMIT_KEY: Final = -(1 << 62)
+# Quantity of a MARKET order by quote amount only: unbounded, the budget stops it.
+UNBOUNDED_QTY: Final = 1 << 62
+# Where an open order is, in snapshots.
+_RESTING: Final = 0
+_STOP_UP: Final = 1
+_STOP_DOWN: Final = 2
+
+
+class Level:
+    """All resting orders at one price of one side, oldest first."""
+
+    price: int
+    side: int
+    total: int
+    count: int
+    head: Order | None
+    tail: Order | None
+    dirty: bool
+
+    def __init__(self, price: int, side: int) -> None:
+        self.price = price
+        self.side = side
+        self.total = 0
+        self.count = 0
+        self.head = None
+        self.tail = None
+        self.dirty = False
+
+
+def _bisect_left(keys: list[int], x: int) -> int:
+    lo = 0
+    hi = len(keys)
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if keys[mid] < x:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+def _triggers_up(order: Order) -> bool:
+    """True when the stop fires on last price >= stop price (buy stop-loss, sell take-profit)."""
+    return (order.order_type == STOP_LOSS_LIMIT) == (order.side == BUY)
 
 
 class OrderBook:
     spec: SymbolSpec
+    symbol: str
     status: int
 
     def __init__(self, spec: SymbolSpec, events: list[Event]) -> None:
         self.spec = spec
+        self.symbol = spec.symbol
         self.status = TRADING
         self._events = events
+        self._seq = 0
+        self._trade_id = 0
+        self._update_id = 0
+        self._last_price = 0
+        self._price_moved = False
+        self._arrival = 0
+        self._bid_levels: dict[int, Level] = {}
+        self._ask_levels: dict[int, Level] = {}
+        self._bid_keys: list[int] = []
+        self._ask_keys: list[int] = []
+        self._resting: dict[int, Order] = {}
+        self._stops: dict[int, Order] = {}
+        self._stops_up: list[Order] = []
+        self._stops_down: list[Order] = []
+        self._seen: set[int] = set()
+        self._client_ids: dict[str, int] = {}
+        self._dirty: list[Level] = []
 
+    # ---- commands -----------------------------------------------------------------------------------
     def submit(self, order: Order) -> None:
-        raise NotImplementedError
+        reason = self._admission_error(order)
+        if reason:
+            self._reject(order, reason)
+            return
+        self._seen.add(order.order_id)
+        self._place(order)
+        self._after_matching()
+        self._flush_depth()
 
     def cancel(self, order_id: int, user_id: str) -> None:
-        raise NotImplementedError
+        if self.status == HALT:
+            self._seq += 1
+            self._events.append(CancelRejected(self.symbol, self._seq, order_id, user_id, SYMBOL_NOT_TRADING))
+            return
+        order = self._open_order(order_id, user_id)
+        if order is None:
+            self._seq += 1
+            self._events.append(CancelRejected(self.symbol, self._seq, order_id, user_id, UNKNOWN_ORDER))
+            return
+        self._cancel_open(order, "")
+        self._flush_depth()
 
     def cancel_replace(self, cancel_order_id: int, order: Order) -> None:
-        raise NotImplementedError
+        old = self._open_order(cancel_order_id, order.user_id) if self.status != HALT else None
+        if old is None:
+            self._seq += 1
+            reason = SYMBOL_NOT_TRADING if self.status == HALT else UNKNOWN_ORDER
+            self._events.append(
+                CancelRejected(self.symbol, self._seq, cancel_order_id, order.user_id, reason)
+            )
+            dup = order.order_id in self._seen
+            self._reject(order, DUPLICATE_ORDER_ID if dup else CANCEL_REPLACE_CANCEL_FAILED)
+            return
+        if self._keeps_priority(old, order):
+            self._replace_in_place(old, order)
+        else:
+            self._cancel_open(old, REASON_REPLACED)
+            reason = self._admission_error(order)
+            if reason:
+                self._reject(order, reason)
+            else:
+                self._seen.add(order.order_id)
+                self._place(order)
+                self._after_matching()
+        self._flush_depth()
 
     def submit_oco(self, order_list_id: int, limit_leg: Order, stop_leg: Order) -> None:
-        raise NotImplementedError
+        reason = self._admission_error(limit_leg)
+        if not reason:
+            reason = self._admission_error(stop_leg)
+        if not reason and (
+            limit_leg.order_type != LIMIT_MAKER
+            or (stop_leg.order_type not in (STOP_LOSS_LIMIT, TAKE_PROFIT_LIMIT))
+            or limit_leg.side != stop_leg.side
+            or limit_leg.user_id != stop_leg.user_id
+            or limit_leg.quantity != stop_leg.quantity
+            or limit_leg.order_id == stop_leg.order_id
+            or (limit_leg.client_order_id != "" and limit_leg.client_order_id == stop_leg.client_order_id)
+        ):
+            reason = BAD_ORDER
+        if reason:
+            self._reject(limit_leg, reason)
+            self._reject(stop_leg, reason)
+            return
+        self._seen.add(limit_leg.order_id)
+        self._seen.add(stop_leg.order_id)
+        limit_leg.order_list_id = order_list_id
+        stop_leg.order_list_id = order_list_id
+        limit_leg.sibling = stop_leg
+        stop_leg.sibling = limit_leg
+        self._accept(limit_leg)
+        self._accept(stop_leg)
+        self._rest(limit_leg)
+        self._add_stop(stop_leg)
+        self._flush_depth()
 
     def set_status(self, status: int) -> None:
-        raise NotImplementedError
+        self.status = status
+        self._seq += 1
+        self._events.append(SymbolStatusChanged(self.symbol, self._seq, status))
 
     def reject(self, order_id: int, client_order_id: str, user_id: str, reason: str) -> None:
-        raise NotImplementedError
+        if order_id in self._seen:
+            reason = DUPLICATE_ORDER_ID
+        self._seen.add(order_id)
+        self._seq += 1
+        self._events.append(OrderRejected(self.symbol, self._seq, order_id, client_order_id, user_id, reason))
 
+    # ---- queries ------------------------------------------------------------------------------------
     def depth_snapshot(self, limit: int) -> tuple[int, list[tuple[int, int]], list[tuple[int, int]]]:
-        raise NotImplementedError
+        bids: list[tuple[int, int]] = []
+        asks: list[tuple[int, int]] = []
+        i = len(self._bid_keys) - 1
+        while i >= 0 and len(bids) < limit:
+            price = self._bid_keys[i]
+            bids.append((price, self._bid_levels[price].total))
+            i -= 1
+        i = len(self._ask_keys) - 1
+        while i >= 0 and len(asks) < limit:
+            price = -self._ask_keys[i]
+            asks.append((price, self._ask_levels[price].total))
+            i -= 1
+        return self._update_id, bids, asks
 
     def open_orders(self) -> list[Order]:
-        raise NotImplementedError
+        """Resting orders (bids best first, then asks best first, FIFO), then pending stops."""
+        out: list[Order] = []
+        for i in range(len(self._bid_keys) - 1, -1, -1):
+            self._collect(self._bid_levels[self._bid_keys[i]], out)
+        for i in range(len(self._ask_keys) - 1, -1, -1):
+            self._collect(self._ask_levels[-self._ask_keys[i]], out)
+        out.extend(self._stops_up)
+        out.extend(self._stops_down)
+        return out
 
     def find_order(self, order_id: int) -> Order | None:
-        raise NotImplementedError
+        order = self._resting.get(order_id)
+        if order is None:
+            order = self._stops.get(order_id)
+        return order
 
     def resting_count(self) -> int:
-        raise NotImplementedError
+        return len(self._resting)
 
+    def best_bid(self) -> int:
+        """Best bid price in ticks, 0 when there is none."""
+        return self._bid_keys[-1] if self._bid_keys else 0
+
+    def best_ask(self) -> int:
+        """Best ask price in ticks, 0 when there is none."""
+        return -self._ask_keys[-1] if self._ask_keys else 0
+
+    @property
+    def last_price(self) -> int:
+        return self._last_price
+
+    # ---- admission ----------------------------------------------------------------------------------
+    def _admission_error(self, order: Order) -> str:
+        if order.order_id in self._seen:
+            return DUPLICATE_ORDER_ID
+        if self.status != TRADING:
+            return SYMBOL_NOT_TRADING
+        reason = self._validation_error(order)
+        if reason:
+            return reason
+        if order.client_order_id and self._client_key(order) in self._client_ids:
+            return DUPLICATE_CLIENT_ORDER_ID
+        if order.order_type == LIMIT_MAKER and self._crosses(order):
+            return POST_ONLY_WOULD_TAKE
+        if order.order_type == LIMIT and order.time_in_force == FOK and not self._fok_fillable(order):
+            return FOK_NOT_FILLABLE
+        if (order.order_type in (STOP_LOSS_LIMIT, TAKE_PROFIT_LIMIT)) and self._stop_fires(order):
+            return STOP_WOULD_TRIGGER_IMMEDIATELY
+        return ""
+
+    def _validation_error(self, order: Order) -> str:
+        spec = self.spec
+        if (
+            (order.side not in (BUY, SELL))
+            or order.order_type < LIMIT
+            or order.order_type > TAKE_PROFIT_LIMIT
+            or order.time_in_force < GTC
+            or order.time_in_force > FOK
+            or order.stp_mode < STP_NONE
+            or order.stp_mode > STP_DECREMENT
+        ):
+            return BAD_ORDER
+        qty = order.quantity
+        if order.order_type == MARKET:
+            if qty < 0 or order.quote_quantity < 0 or (qty == 0 and order.quote_quantity == 0):
+                return BAD_LOT
+            if qty > 0 and (qty < spec.min_qty or (spec.max_qty > 0 and qty > spec.max_qty)):
+                return BAD_LOT
+            if qty == 0 and order.quote_quantity < spec.min_notional:
+                return MIN_NOTIONAL
+            return ""
+        price = order.price
+        if price < spec.min_price or price <= 0 or (spec.max_price > 0 and price > spec.max_price):
+            return BAD_TICK
+        if qty <= 0 or qty < spec.min_qty or (spec.max_qty > 0 and qty > spec.max_qty):
+            return BAD_LOT
+        if price * qty < spec.min_notional:
+            return MIN_NOTIONAL
+        if order.order_type in (STOP_LOSS_LIMIT, TAKE_PROFIT_LIMIT):
+            stop = order.stop_price
+            if stop < spec.min_price or stop <= 0 or (spec.max_price > 0 and stop > spec.max_price):
+                return BAD_STOP_PRICE
+        return ""
+
+    def _client_key(self, order: Order) -> str:
+        return order.user_id + "\x1f" + order.client_order_id
+
+    def _crosses(self, order: Order) -> bool:
+        if order.side == BUY:
+            return bool(self._ask_keys) and -self._ask_keys[-1] <= order.price
+        return bool(self._bid_keys) and self._bid_keys[-1] >= order.price
+
+    def _stop_fires(self, order: Order) -> bool:
+        last = self._last_price
+        if last <= 0:
+            return False
+        if _triggers_up(order):
+            return last >= order.stop_price
+        return last <= order.stop_price
+
+    def _fok_fillable(self, order: Order) -> bool:
+        """Whether the whole quantity would trade now, self-trade prevention included."""
+        if order.side == BUY:
+            keys = self._ask_keys
+            levels = self._ask_levels
+            limit_key = -order.price
+            sign = -1
+        else:
+            keys = self._bid_keys
+            levels = self._bid_levels
+            limit_key = order.price
+            sign = 1
+        need = order.quantity
+        avail = 0
+        stp = order.stp_mode
+        i = len(keys) - 1
+        while i >= 0:
+            key = keys[i]
+            if key < limit_key:
+                return False
+            level = levels[key * sign]
+            if stp == STP_NONE:
+                avail += level.total
+            else:
+                maker = level.head
+                while maker is not None:
+                    if maker.user_id == order.user_id:
+                        if stp != STP_EXPIRE_MAKER:
+                            return avail >= need
+                    else:
+                        avail += maker.remaining
+                        if avail >= need:
+                            return True
+                    maker = maker.next
+            if avail >= need:
+                return True
+            i -= 1
+        return False
+
+    # ---- placing and matching -----------------------------------------------------------------------
+    def _reject(self, order: Order, reason: str) -> None:
+        if reason != DUPLICATE_ORDER_ID:
+            self._seen.add(order.order_id)
+        self._seq += 1
+        self._events.append(
+            OrderRejected(
+                self.symbol, self._seq, order.order_id, order.client_order_id, order.user_id, reason
+            )
+        )
+
+    def _accept(self, order: Order) -> None:
+        self._seq += 1
+        self._events.append(
+            OrderAccepted(
+                self.symbol,
+                self._seq,
+                order.order_id,
+                order.client_order_id,
+                order.user_id,
+                order.side,
+                order.order_type,
+                order.time_in_force,
+                order.price,
+                order.quantity,
+                order.quote_quantity,
+                order.stop_price,
+                order.order_list_id,
+            )
+        )
+        if order.client_order_id:
+            self._client_ids[self._client_key(order)] = order.order_id
+
+    def _place(self, order: Order) -> None:
+        """Accept an admitted order and work it: match, then rest, expire or wait for its trigger."""
+        self._accept(order)
+        kind = order.order_type
+        if kind == LIMIT:
+            self._work_limit(order)
+        elif kind == MARKET:
+            self._work_market(order)
+        elif kind == LIMIT_MAKER:
+            self._rest(order)
+        else:
+            self._add_stop(order)
+
+    def _work_limit(self, order: Order) -> None:
+        limit_key = -order.price if order.side == BUY else order.price
+        expired_in_match = self._match(order, limit_key, -1)
+        if order.remaining == 0:
+            self._done(
+                order,
+                EXPIRED_IN_MATCH if expired_in_match else FILLED,
+                REASON_STP if expired_in_match else "",
+            )
+        elif expired_in_match:
+            order.prevented += order.remaining
+            order.remaining = 0
+            self._done(order, EXPIRED_IN_MATCH, REASON_STP)
+        elif order.time_in_force == GTC:
+            self._rest(order)
+        else:
+            self._done(order, EXPIRED, "")
+
+    def _work_market(self, order: Order) -> None:
+        by_quote_only = order.quantity == 0
+        if by_quote_only:
+            order.remaining = UNBOUNDED_QTY
+        budget = order.quote_quantity if order.quote_quantity > 0 else -1
+        expired_in_match = self._match(order, NO_LIMIT_KEY, budget)
+        if expired_in_match:
+            if not by_quote_only:
+                order.prevented += order.remaining
+            order.remaining = 0
+            self._done(order, EXPIRED_IN_MATCH, REASON_STP)
+            return
+        if order.remaining == 0:
+            self._done(order, FILLED, "")
+            return
+        spent_budget = budget > 0 and order.executed > 0 and self._budget_exhausted(order)
+        order.remaining = 0
+        self._done(order, FILLED if by_quote_only and spent_budget else EXPIRED, "")
+
+    def _budget_exhausted(self, order: Order) -> bool:
+        """Whether a quote-limited market order stopped because it cannot afford the next lot."""
+        keys = self._ask_keys if order.side == BUY else self._bid_keys
+        if not keys:
+            return False
+        price = -keys[-1] if order.side == BUY else keys[-1]
+        return order.quote_quantity - order.cumulative_quote < price
+
+    def _match(self, taker: Order, limit_key: int, budget: int) -> bool:
+        """Trade `taker` against the opposite side while it crosses `limit_key` (and, when budget >= 0,
+        while it can afford a lot). Returns True when self-trade prevention expired the taker."""
+        if taker.side == BUY:
+            keys = self._ask_keys
+            levels = self._ask_levels
+            sign = -1
+        else:
+            keys = self._bid_keys
+            levels = self._bid_levels
+            sign = 1
+        stp = taker.stp_mode
+        taker_user = taker.user_id
+        symbol = self.symbol
+        events = self._events
+        taker_expired = False
+        out_of_budget = False
+        while taker.remaining > 0 and keys:
+            key = keys[-1]
+            if key < limit_key:
+                break
+            price = key * sign
+            level = levels[price]
+            maker = level.head
+            while maker is not None and taker.remaining > 0:
+                nxt = maker.next
+                if stp != STP_NONE and maker.user_id == taker_user:
+                    if stp == STP_EXPIRE_TAKER:
+                        taker_expired = True
+                        break
+                    if stp == STP_DECREMENT:
+                        prevented = maker.remaining if maker.remaining < taker.remaining else taker.remaining
+                        taker.remaining -= prevented
+                        taker.prevented += prevented
+                        maker.remaining -= prevented
+                        maker.prevented += prevented
+                        level.total -= prevented
+                        self._mark(level)
+                        if maker.remaining == 0:
+                            self._unlink(level, maker)
+                            self._done(maker, EXPIRED_IN_MATCH, REASON_STP)
+                            self._expire_sibling(maker)
+                        if taker.remaining == 0:
+                            taker_expired = True
+                            break
+                    else:
+                        self._expire_maker(level, maker)
+                        if stp == STP_EXPIRE_BOTH:
+                            taker_expired = True
+                            break
+                    maker = nxt
+                    continue
+                fill = maker.remaining if maker.remaining < taker.remaining else taker.remaining
+                if budget >= 0:
+                    affordable = (budget - taker.cumulative_quote) // price
+                    if affordable < fill:
+                        fill = affordable
+                        if fill <= 0:
+                            out_of_budget = True
+                            break
+                quote = price * fill
+                self._trade_id += 1
+                self._seq += 1
+                events.append(
+                    Trade(
+                        symbol,
+                        self._seq,
+                        self._trade_id,
+                        price,
+                        fill,
+                        maker.order_id,
+                        taker.order_id,
+                        maker.user_id,
+                        taker_user,
+                        taker.side,
+                    )
+                )
+                taker.remaining -= fill
+                taker.executed += fill
+                taker.cumulative_quote += quote
+                maker.remaining -= fill
+                maker.executed += fill
+                maker.cumulative_quote += quote
+                level.total -= fill
+                if not level.dirty:
+                    level.dirty = True
+                    self._dirty.append(level)
+                self._last_price = price
+                self._price_moved = True
+                if maker.remaining == 0:
+                    self._unlink(level, maker)
+                    self._done(maker, FILLED, "")
+                if maker.sibling is not None:
+                    self._expire_sibling(maker)
+                maker = nxt
+            if level.head is None:
+                self._drop_level(level)
+            if taker_expired or out_of_budget or level.head is not None:
+                break
+        return taker_expired
+
+    def _expire_maker(self, level: Level, maker: Order) -> None:
+        maker.prevented += maker.remaining
+        level.total -= maker.remaining
+        maker.remaining = 0
+        self._mark(level)
+        self._unlink(level, maker)
+        self._done(maker, EXPIRED_IN_MATCH, REASON_STP)
+        self._expire_sibling(maker)
+
+    def _after_matching(self) -> None:
+        """Trigger the stops the last trade price reached, one at a time, until none is left."""
+        while self._price_moved:
+            self._price_moved = False
+            while True:
+                order = self._next_triggered()
+                if order is None:
+                    break
+                self._seq += 1
+                self._events.append(OrderTriggered(self.symbol, self._seq, order.order_id, order.user_id))
+                self._expire_sibling(order)
+                self._work_limit(order)
+
+    def _next_triggered(self) -> Order | None:
+        last = self._last_price
+        if self._stops_up and self._stops_up[0].stop_price <= last:
+            order = self._stops_up.pop(0)
+        elif self._stops_down and self._stops_down[0].stop_price >= last:
+            order = self._stops_down.pop(0)
+        else:
+            return None
+        del self._stops[order.order_id]
+        return order
+
+    # ---- book maintenance ---------------------------------------------------------------------------
+    def _rest(self, order: Order) -> None:
+        price = order.price
+        if order.side == BUY:
+            levels = self._bid_levels
+            keys = self._bid_keys
+            key = price
+        else:
+            levels = self._ask_levels
+            keys = self._ask_keys
+            key = -price
+        level = levels.get(price)
+        if level is None:
+            level = Level(price, order.side)
+            levels[price] = level
+            if not keys or keys[-1] < key:
+                keys.append(key)
+            else:
+                keys.insert(_bisect_left(keys, key), key)
+        self._arrival += 1
+        order.arrival = self._arrival
+        tail = level.tail
+        order.prev = tail
+        order.next = None
+        if tail is None:
+            level.head = order
+        else:
+            tail.next = order
+        level.tail = order
+        level.total += order.remaining
+        level.count += 1
+        if not level.dirty:
+            level.dirty = True
+            self._dirty.append(level)
+        self._resting[order.order_id] = order
+
+    def _unlink(self, level: Level, order: Order) -> None:
+        """Take a resting order out of its level (the level stays, possibly empty)."""
+        prev = order.prev
+        nxt = order.next
+        if prev is None:
+            level.head = nxt
+        else:
+            prev.next = nxt
+        if nxt is None:
+            level.tail = prev
+        else:
+            nxt.prev = prev
+        order.prev = None
+        order.next = None
+        level.count -= 1
+        del self._resting[order.order_id]
+
+    def _drop_level(self, level: Level) -> None:
+        if level.side == BUY:
+            keys = self._bid_keys
+            del self._bid_levels[level.price]
+            key = level.price
+        else:
+            keys = self._ask_keys
+            del self._ask_levels[level.price]
+            key = -level.price
+        if keys[-1] == key:
+            keys.pop()
+        else:
+            del keys[_bisect_left(keys, key)]
+
+    def _mark(self, level: Level) -> None:
+        if not level.dirty:
+            level.dirty = True
+            self._dirty.append(level)
+
+    def _level_of(self, order: Order) -> Level:
+        if order.side == BUY:
+            return self._bid_levels[order.price]
+        return self._ask_levels[order.price]
+
+    def _remove_resting(self, order: Order) -> None:
+        level = self._level_of(order)
+        level.total -= order.remaining
+        self._mark(level)
+        self._unlink(level, order)
+        if level.head is None:
+            self._drop_level(level)
+
+    def _add_stop(self, order: Order) -> None:
+        self._arrival += 1
+        order.arrival = self._arrival
+        self._stops[order.order_id] = order
+        if _triggers_up(order):
+            # Lowest stop first (it fires first on a rising price), then arrival.
+            stops = self._stops_up
+            i = len(stops)
+            while i > 0 and stops[i - 1].stop_price > order.stop_price:
+                i -= 1
+        else:
+            stops = self._stops_down
+            i = len(stops)
+            while i > 0 and stops[i - 1].stop_price < order.stop_price:
+                i -= 1
+        stops.insert(i, order)
+
+    def _remove_stop(self, order: Order) -> None:
+        del self._stops[order.order_id]
+        stops = self._stops_up if _triggers_up(order) else self._stops_down
+        for i in range(len(stops)):
+            if stops[i] is order:
+                del stops[i]
+                return
+
+    def _open_order(self, order_id: int, user_id: str) -> Order | None:
+        order = self._resting.get(order_id)
+        if order is None:
+            order = self._stops.get(order_id)
+        if order is None or order.user_id != user_id:
+            return None
+        return order
+
+    def _take_out(self, order: Order) -> None:
+        if order.order_id in self._resting:
+            self._remove_resting(order)
+        else:
+            self._remove_stop(order)
+
+    def _cancel_open(self, order: Order, reason: str) -> None:
+        self._take_out(order)
+        self._done(order, CANCELED, reason)
+        sibling = order.sibling
+        if sibling is not None:
+            order.sibling = None
+            sibling.sibling = None
+            self._take_out(sibling)
+            self._done(sibling, CANCELED, REASON_OCO)
+
+    def _expire_sibling(self, order: Order) -> None:
+        """An OCO leg filled, triggered or expired: the other leg expires."""
+        sibling = order.sibling
+        if sibling is None:
+            return
+        order.sibling = None
+        sibling.sibling = None
+        self._take_out(sibling)
+        self._done(sibling, EXPIRED, REASON_OCO)
+
+    def _done(self, order: Order, status: int, reason: str) -> None:
+        self._seq += 1
+        self._events.append(
+            OrderDone(
+                self.symbol,
+                self._seq,
+                order.order_id,
+                order.user_id,
+                status,
+                order.executed,
+                order.cumulative_quote,
+                reason,
+            )
+        )
+        if order.client_order_id:
+            key = self._client_key(order)
+            if self._client_ids.get(key) == order.order_id:
+                del self._client_ids[key]
+
+    def _keeps_priority(self, old: Order, new: Order) -> bool:
+        return (
+            old.order_id in self._resting
+            and old.sibling is None
+            and (new.order_type == LIMIT_MAKER or (new.order_type == LIMIT and new.time_in_force == GTC))
+            and new.side == old.side
+            and new.price == old.price
+            and 0 < new.quantity <= old.remaining
+            and new.order_id not in self._seen
+            and self.status == TRADING
+            and self._validation_error(new) == ""
+            and (
+                new.client_order_id in ("", old.client_order_id)
+                or self._client_key(new) not in self._client_ids
+            )
+        )
+
+    def _replace_in_place(self, old: Order, new: Order) -> None:
+        """Swap `new` into `old`'s place in the queue (a same-price quantity reduction)."""
+        level = self._level_of(old)
+        self._done(old, CANCELED, REASON_REPLACED)
+        self._seen.add(new.order_id)
+        self._accept(new)
+        new.prev = old.prev
+        new.next = old.next
+        if old.prev is None:
+            level.head = new
+        else:
+            old.prev.next = new
+        if old.next is None:
+            level.tail = new
+        else:
+            old.next.prev = new
+        old.prev = None
+        old.next = None
+        new.arrival = old.arrival
+        level.total += new.remaining - old.remaining
+        self._mark(level)
+        del self._resting[old.order_id]
+        self._resting[new.order_id] = new
+
+    def _flush_depth(self) -> None:
+        dirty = self._dirty
+        if not dirty:
+            return
+        bids: list[tuple[int, int]] = []
+        asks: list[tuple[int, int]] = []
+        if len(dirty) == 1:
+            level = dirty[0]
+            level.dirty = False
+            if level.side == BUY:
+                bids.append((level.price, level.total))
+            else:
+                asks.append((level.price, level.total))
+        else:
+            # A price can appear twice (a level emptied then re-created): keep the last total.
+            bid_totals: dict[int, int] = {}
+            ask_totals: dict[int, int] = {}
+            for level in dirty:
+                level.dirty = False
+                if level.side == BUY:
+                    bid_totals[level.price] = level.total
+                else:
+                    ask_totals[level.price] = level.total
+            for price, total in bid_totals.items():
+                bids.append((price, total))
+            for price, total in ask_totals.items():
+                asks.append((price, total))
+        dirty.clear()
+        first = self._update_id + 1
+        self._update_id += len(bids) + len(asks)
+        self._seq += 1
+        self._events.append(DepthUpdate(self.symbol, self._seq, first, self._update_id, bids, asks))
+
+    def _collect(self, level: Level, out: list[Order]) -> None:
+        order = level.head
+        while order is not None:
+            out.append(order)
+            order = order.next
+
+    # ---- snapshot -----------------------------------------------------------------------------------
     def export_state(self) -> dict[str, Any]:
-        raise NotImplementedError
+        spec = self.spec
+        orders: list[list[Any]] = []
+        for order in self.open_orders():
+            where = _RESTING
+            if order.order_id in self._stops:
+                where = _STOP_UP if _triggers_up(order) else _STOP_DOWN
+            sibling = order.sibling
+            orders.append(
+                [
+                    order.order_id,
+                    order.client_order_id,
+                    order.user_id,
+                    order.side,
+                    order.order_type,
+                    order.time_in_force,
+                    order.price,
+                    order.quantity,
+                    order.quote_quantity,
+                    order.stop_price,
+                    order.stp_mode,
+                    order.order_list_id,
+                    order.remaining,
+                    order.executed,
+                    order.cumulative_quote,
+                    order.prevented,
+                    order.arrival,
+                    where,
+                    -1 if sibling is None else sibling.order_id,
+                ]
+            )
+        seen = sorted(self._seen)
+        deltas: list[int] = []
+        previous = 0
+        for order_id in seen:
+            deltas.append(order_id - previous)
+            previous = order_id
+        return {
+            "spec": [
+                spec.symbol,
+                spec.min_price,
+                spec.max_price,
+                spec.min_qty,
+                spec.max_qty,
+                spec.min_notional,
+            ],
+            "counters": [
+                self.status,
+                self._seq,
+                self._trade_id,
+                self._update_id,
+                self._last_price,
+                self._arrival,
+            ],
+            "orders": orders,
+            "seen": deltas,
+        }
 
     @staticmethod
     def from_state(state: dict[str, Any], events: list[Event]) -> "OrderBook":
-        raise NotImplementedError
+        s = state["spec"]
+        book = OrderBook(SymbolSpec(str(s[0]), int(s[1]), int(s[2]), int(s[3]), int(s[4]), int(s[5])), events)
+        c = state["counters"]
+        book.status = int(c[0])
+        book._seq = int(c[1])
+        book._trade_id = int(c[2])
+        book._update_id = int(c[3])
+        book._last_price = int(c[4])
+        by_id: dict[int, Order] = {}
+        siblings: list[tuple[Order, int]] = []
+        for row in state["orders"]:
+            order = Order(
+                int(row[0]),
+                str(row[2]),
+                int(row[3]),
+                int(row[4]),
+                int(row[6]),
+                int(row[7]),
+                int(row[5]),
+                str(row[1]),
+                int(row[8]),
+                int(row[9]),
+                int(row[10]),
+                int(row[11]),
+            )
+            order.remaining = int(row[12])
+            order.executed = int(row[13])
+            order.cumulative_quote = int(row[14])
+            order.prevented = int(row[15])
+            where = int(row[17])
+            if where == _RESTING:
+                book._rest(order)
+            else:
+                book._add_stop(order)
+            order.arrival = int(row[16])
+            if order.client_order_id:
+                book._client_ids[book._client_key(order)] = order.order_id
+            by_id[order.order_id] = order
+            if int(row[18]) >= 0:
+                siblings.append((order, int(row[18])))
+        for order, sibling_id in siblings:
+            order.sibling = by_id[sibling_id]
+        for level in book._dirty:
+            level.dirty = False
+        book._dirty.clear()
+        book._arrival = int(c[5])
+        previous = 0
+        for delta in state["seen"]:
+            previous += int(delta)
+            book._seen.add(previous)
+        return book
