@@ -15,7 +15,7 @@ from castle.contracts.commands import OrderType, Side
 ACTIVITY_VERSION: Literal[1] = 1
 
 
-class _Activity(BaseModel):
+class BaseActivity(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
     v: Literal[1] = ACTIVITY_VERSION
     event_id: str = Field(min_length=1, max_length=128)
@@ -27,12 +27,12 @@ class _Activity(BaseModel):
     country: str = ""
 
 
-class UserLoggedIn(_Activity):
+class UserLoggedIn(BaseActivity):
     type: Literal["login"] = "login"
     method: Literal["password", "refresh", "mfa"] = "password"
 
 
-class OrderPlaced(_Activity):
+class OrderPlaced(BaseActivity):
     type: Literal["order_placed"] = "order_placed"
     order_id: int
     symbol: str
@@ -43,27 +43,27 @@ class OrderPlaced(_Activity):
     quote_quantity: Decimal | None = None
 
 
-class OrderCancelled(_Activity):
+class OrderCancelled(BaseActivity):
     type: Literal["order_cancelled"] = "order_cancelled"
     order_id: int
     symbol: str
 
 
-class ApiKeyUsed(_Activity):
+class ApiKeyUsed(BaseActivity):
     type: Literal["api_key_used"] = "api_key_used"
     api_key_id: str
     method: str
     path: str
 
 
-class DepositCredited(_Activity):
+class DepositCredited(BaseActivity):
     type: Literal["deposit"] = "deposit"
     deposit_id: str
     asset: str
     amount: Decimal
 
 
-class WithdrawalRequested(_Activity):
+class WithdrawalRequested(BaseActivity):
     type: Literal["withdrawal_requested"] = "withdrawal_requested"
     withdrawal_id: str
     asset: str
