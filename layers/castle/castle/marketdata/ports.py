@@ -1,5 +1,6 @@
 """What market data needs from storage and from the WebSocket gateway (adapters implement these)."""
 
+from dataclasses import dataclass
 from typing import Protocol
 
 from castle.marketdata.book import DepthDiff
@@ -82,3 +83,46 @@ __all__ = [
     "MarketDataStore",
     "StaleStateError",
 ]
+
+
+@dataclass(frozen=True, slots=True)
+class Subscriber:
+    """A connection subscribed to a stream; subscription_id for user data streams."""
+
+    connection_id: str
+    combined: bool
+    subscription_id: int | None = None
+
+
+class ConnectionStore(Protocol):
+    """WebSocket connections, their stream subscriptions and user data stream subscriptions."""
+
+    def open(self, connection_id: str, *, now_ms: int, combined: bool) -> None: ...
+
+    def close(self, connection_id: str) -> None:
+        """Forget the connection and every subscription of it."""
+        ...
+
+    def exists(self, connection_id: str) -> bool: ...
+
+    def subscribe(self, connection_id: str, streams: list[str]) -> None: ...
+
+    def unsubscribe(self, connection_id: str, streams: list[str]) -> None: ...
+
+    def streams_of(self, connection_id: str) -> list[str]: ...
+
+    def combined(self, connection_id: str) -> bool: ...
+
+    def set_combined(self, connection_id: str, combined: bool) -> None: ...
+
+    def subscribe_user(self, connection_id: str, user_id: str) -> int:
+        """Subscribe the connection to a user's data stream; the subscriptionId (same if again)."""
+        ...
+
+    def unsubscribe_user(self, connection_id: str, subscription_id: int | None) -> None: ...
+
+    def user_subscriptions(self, connection_id: str) -> list[int]: ...
+
+    def subscribers(self, stream: str) -> list[Subscriber]:
+        """Connections subscribed to a stream name (or to `user#<user id>`)."""
+        ...
