@@ -29,6 +29,16 @@ class Settings(BaseSettings):
     market_series_table: str = "castle-dev-market-series"
     # The WebSocket API's management endpoint (https://{api}.execute-api.{region}.amazonaws.com/{stage}).
     websocket_endpoint: str = ""
+    # Fraud detection (castle.fraud): alerts (+ GSI by user), per-user profiles and withdrawal freezes.
+    fraud_alerts_table: str = "castle-dev-fraud-alerts"
+    fraud_profiles_table: str = "castle-dev-fraud-profiles"
+    # OpenSearch domain endpoint (https://...); empty: alerts live in DynamoDB alone (local, dev).
+    opensearch_endpoint: str = ""
+    # Analytics: the Firehose S3 bucket and, in prod, the Redshift Serverless loader's configuration.
+    analytics_bucket: str = ""
+    redshift_workgroup: str = ""
+    redshift_database: str = "castle"
+    redshift_copy_role_arn: str = ""
 
     user_pool_id: str = ""
     user_pool_client_id: str = ""
