@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Compile the matching engine (engine_host/castle_engine) with mypyc into .build/engine.
+# Use it with PYTHONPATH=.build/engine (the package there holds the .so modules plus the
+# interpreted entry points). Idempotent: skipped when the sources and toolchain are unchanged.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+python=${PYTHON:-$root/.venv/bin/python}
+src=engine_host/castle_engine
+out=.build/engine
+# Compiled: the pure engine core. Interpreted (copied): the package __init__, entry points, I/O glue.
+compiled=(codes orders events order_book engine snapshot_codec fixed_point)
+interpreted=(__init__ replay workload __main__)
+
+stamp=$( { for m in "${compiled[@]}" "${interpreted[@]}"; do [ -f "$src/$m.py" ] && cat "$src/$m.py"; done
+          cat "${BASH_SOURCE[0]}"; "$python" -c 'import sys, mypy.version; print(sys.version, mypy.version.__version__)'
+        } | sha256sum | cut -c1-16)
+if [ -f "$out/.stamp" ] && [ "$(cat "$out/.stamp")" = "$stamp" ]; then
+  echo "castle_engine: compiled build is up to date ($out)"
+  exit 0
+fi
+
+rm -rf "$out" .build/engine-tmp
+mkdir -p "$out/castle_engine"
+modules=()
+for m in "${compiled[@]}"; do modules+=("$root/$src/$m.py"); done
+mkdir -p .build/engine-tmp
+(
+  # Built from a scratch directory: mypyc writes its C sources to ./build, setuptools reads ./pyproject.toml.
+  cd .build/engine-tmp
+  MYPYPATH="$root/engine_host" "$python" - "$root/$out" "${modules[@]}" <<'PY'
+import sys
+
+from mypyc.build import mypycify
+from setuptools import setup
+
+build_lib, *modules = sys.argv[1:]
+sys.argv = [sys.argv[0], "-q", "build_ext", "--build-lib", build_lib, "--build-temp", "build/temp"]
+setup(name="castle-engine-compiled", ext_modules=mypycify(modules, opt_level="3", debug_level="0"))
+PY
+)
+for m in "${interpreted[@]}"; do [ -f "$src/$m.py" ] && cp "$src/$m.py" "$out/castle_engine/"; done
+cp "$src/py.typed" "$out/castle_engine/"
+rm -rf .build/engine-tmp
+echo "$stamp" > "$out/.stamp"
+echo "castle_engine: compiled into $out"
