@@ -38,7 +38,7 @@ def clear_caches() -> None:
 
 def order_queue_attributes() -> "dict[QueueAttributeNameType, str]":
     properties: dict[str, Any] = template()["Resources"]["OrderQueue"]["Properties"]
-    names: tuple["QueueAttributeNameType", ...] = (
+    names: tuple[QueueAttributeNameType, ...] = (
         "FifoQueue",
         "ContentBasedDeduplication",
         "DeduplicationScope",
