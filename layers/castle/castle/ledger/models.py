@@ -3,7 +3,8 @@
 Amounts are integer minor units (1e-8) inside; the `as_binance()` views give Binance's decimal strings.
 """
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -235,3 +236,4 @@ class SettlementOutcome:
     applied: int
     skipped: int
     failed: frozenset[tuple[str, int]]
+    errors: Mapping[tuple[str, int], str] = field(default_factory=dict)

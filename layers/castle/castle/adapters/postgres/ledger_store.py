@@ -317,29 +317,33 @@ class PostgresLedger(OrderQueries):
             plan = self._transaction(lambda cur: self._settle(cur, events))
         except psycopg.DatabaseError:
             return self._apply_one_by_one(events)
-        return SettlementOutcome(plan.applied, plan.skipped, frozenset(plan.failed))
+        return SettlementOutcome(plan.applied, plan.skipped, frozenset(plan.failed), dict(plan.errors))
 
     def _apply_one_by_one(self, events: Sequence[EngineEvent]) -> SettlementOutcome:
         applied = skipped = 0
         failed: set[tuple[str, int]] = set()
+        errors: dict[tuple[str, int], str] = {}
         blocked: set[str] = set()
         for event in events:
             key = (event.symbol, event.seq)
             if event.symbol in blocked:
                 failed.add(key)
                 continue
+            single = [event]
             try:
-                plan = self._transaction(lambda cur, event=event: self._settle(cur, [event]))  # type: ignore[misc]
-            except psycopg.DatabaseError:
+                plan = self._transaction(lambda cur: self._settle(cur, single))  # noqa: B023 (called now)
+            except psycopg.DatabaseError as exc:
                 failed.add(key)
+                errors[key] = f"{type(exc).__name__}: {exc}"
                 blocked.add(event.symbol)
                 continue
             applied += plan.applied
             skipped += plan.skipped
             if plan.failed:
                 failed |= plan.failed
+                errors.update(plan.errors)
                 blocked.add(event.symbol)
-        return SettlementOutcome(applied, skipped, frozenset(failed))
+        return SettlementOutcome(applied, skipped, frozenset(failed), errors)
 
     def _settle(self, cur: Cursor, events: Sequence[EngineEvent]) -> SettlementPlan:
         symbols = sorted({event.symbol for event in events})
