@@ -5,7 +5,7 @@ in one conditional transaction, which is what marks the event as seen. A crash i
 event later and rewrites the same alerts; a concurrent change of a profile re-reads and re-observes.
 """
 
-import orjson
+import json
 
 from castle.contracts.activity import ACTIVITY_TYPES, decode_activity
 from castle.contracts.events import decode_event
@@ -18,7 +18,7 @@ MAX_ATTEMPTS = 3
 
 def decode_fraud_input(data: bytes) -> FraudInput:
     """Activity and engine events share the consumer; their `type` names never overlap."""
-    kind = orjson.loads(data).get("type")
+    kind = json.loads(data).get("type")
     return decode_activity(data) if kind in ACTIVITY_TYPES else decode_event(data)
 
 
