@@ -59,7 +59,7 @@ class Stack:
     database_url: str
 
     def commands(self) -> list[dict[str, Any]]:
-        """Every message on the order queue (received and left in flight), body decoded."""
+        """Take every message off the order queue, bodies decoded, message group attached."""
         import json
 
         found: list[dict[str, Any]] = []
@@ -71,6 +71,8 @@ class Stack:
             if not messages:
                 return found
             for message in messages:
+                # Deleted once read, as the engine host does: FIFO holds a group while one is in flight.
+                self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
                 body = json.loads(message["Body"])
                 body["_group"] = message["Attributes"]["MessageGroupId"]
                 found.append(body)
