@@ -1,0 +1,1 @@
+"""Wallet endpoints: deposit addresses, deposits, balances, 2FA enrolment, the simulated chain watcher."""

@@ -1,0 +1,1 @@
+"""Withdrawal workflow tasks (one module per state) and the withdrawal HTTP API."""

@@ -1,0 +1,1 @@
+"""Custody: signing and broadcasting withdrawals, watching confirmations (one Protocol, many providers)."""

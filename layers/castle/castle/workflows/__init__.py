@@ -1,0 +1,1 @@
+"""Step Functions helpers shared by tests and the local stack: definitions and in-process Lambdas."""
