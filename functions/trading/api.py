@@ -10,7 +10,7 @@ from castle.auth.request_weight import weight_middleware
 from castle.http import install_error_handlers
 from castle.observability import logger, metrics, tracer
 from castle.settings import get_settings
-from trading import account_routes, order_routes
+from trading import account_routes, order_routes, spec_routes
 from trading.dependencies import now_ms
 
 app = APIGatewayRestResolver()
@@ -22,6 +22,7 @@ app.use(
 )
 app.include_router(order_routes.router)
 app.include_router(account_routes.router)
+app.include_router(spec_routes.router)
 
 
 # Money flow: never capture responses or log events (they carry signatures and balances).
