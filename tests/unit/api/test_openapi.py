@@ -41,9 +41,10 @@ def test_signed_endpoints_document_timestamp_and_signature() -> None:
 def test_openapi_json_is_served_by_the_trading_function() -> None:
     import json
 
+    from trading.api import handler
+
     from tests.support.binance_client import gateway_event
     from tests.support.lambda_context import FakeLambdaContext
-    from trading.api import handler
 
     answer = handler(gateway_event("GET", "/openapi.json"), FakeLambdaContext())
     assert answer["statusCode"] == 200 and json.loads(answer["body"])["openapi"].startswith("3.")
