@@ -5,6 +5,7 @@ events is missing here, or documented here but not routed. Parameter lists of th
 come from the validators' own allowed-parameter sets, so they cannot drift from the code.
 """
 
+import re
 from functools import cache
 from typing import Any
 
@@ -158,6 +159,34 @@ ROUTES: dict[tuple[str, str], tuple[str, str, str, tuple[str, ...], str]] = {
     ("GET", "/v1/api-keys"): ("List API keys (never secrets)", "Account", _COGNITO, (), "Object"),
     ("DELETE", "/v1/api-keys/{apiKey}"): ("Revoke an API key", "Account", _COGNITO, (), "Object"),
     ("GET", "/openapi.json"): ("This document", "System", _PUBLIC, (), "Object"),
+    ("GET", "/v1/wallet"): ("Wallet settings", "Wallet", _COGNITO, (), "Object"),
+    ("POST", "/v1/wallet/2fa"): ("Enrol withdrawal two-factor", "Wallet", _COGNITO, (), "Object"),
+    ("GET", "/v1/deposit-address"): (
+        "Deposit address for an asset",
+        "Wallet",
+        _COGNITO,
+        ("asset",),
+        "Object",
+    ),
+    ("GET", "/v1/deposits"): ("Deposit history", "Wallet", _COGNITO, (), "Object"),
+    ("POST", "/v1/admin/deposits"): ("Credit a deposit (admin)", "Admin", _COGNITO, (), "Object"),
+    ("POST", "/v1/withdrawals"): ("Request a withdrawal", "Wallet", _COGNITO, (), "Object"),
+    ("GET", "/v1/withdrawals"): ("Withdrawal history", "Wallet", _COGNITO, (), "Object"),
+    ("GET", "/v1/withdrawals/{withdrawal_id}"): ("Withdrawal status", "Wallet", _COGNITO, (), "Object"),
+    ("POST", "/v1/admin/withdrawals/{withdrawal_id}/approve"): (
+        "Approve a withdrawal (admin)",
+        "Admin",
+        _COGNITO,
+        (),
+        "Object",
+    ),
+    ("POST", "/v1/admin/withdrawals/{withdrawal_id}/reject"): (
+        "Reject a withdrawal (admin)",
+        "Admin",
+        _COGNITO,
+        (),
+        "Object",
+    ),
 }
 
 _BODY_METHODS = frozenset({"POST", "DELETE"})
@@ -165,8 +194,8 @@ _BODY_METHODS = frozenset({"POST", "DELETE"})
 
 def _parameters(method: str, path: str, names: tuple[str, ...], security: str) -> list[dict[str, Any]]:
     params: list[dict[str, Any]] = []
-    if "{apiKey}" in path:
-        params.append({"name": "apiKey", "in": "path", "required": True, "schema": {"type": "string"}})
+    for name in re.findall(r"{([^}]+)}", path):
+        params.append({"name": name, "in": "path", "required": True, "schema": {"type": "string"}})
     for name in (*names, *(SIGNED_PARAMS if security == _SIGNED else ())):
         params.append(
             {
