@@ -1,0 +1,234 @@
+"""Replay an operations file through the engine and print one JSON summary line.
+
+    python -m castle_engine.replay FILE.jsonl [--symbol BTCUSDT] [--tick 0.01] [--lot 0.0001]
+
+Lines: {"op":"limit","id":"42","user":"u1","side":"buy","price":"100.01","qty":"0.5","tif":"GTC"},
+{"op":"market","id":"43","user":"u2","side":"sell","qty":"1.2"} (or "quote_qty" for a buy by
+quote amount), {"op":"cancel","id":"42"}; optional "symbol", "stp" (NONE/EXPIRE_TAKER/...), "type"
+(LIMIT/LIMIT_MAKER/STOP_LOSS_LIMIT/TAKE_PROFIT_LIMIT, the latter two with "stop_price").
+Engine time is the sum of perf_counter_ns around each engine call; end-to-end time also covers
+reading, JSON decoding, conversion and hashing the event stream.
+"""
+
+import argparse
+import hashlib
+import json
+import sys
+import time
+from decimal import Decimal
+from typing import Any
+
+from castle_engine import Engine, Order, SymbolSpec, codes, is_compiled
+from castle_engine.events import Trade
+from castle_engine.fixed_point import parse_steps, parse_units
+
+try:
+    import orjson
+
+    _loads: Any = orjson.loads
+except ImportError:  # pragma: no cover - orjson is a dependency; json is the slow fallback
+    _loads = json.loads
+
+DECIMALS = 8
+_SIDES = {"buy": codes.BUY, "sell": codes.SELL, "BUY": codes.BUY, "SELL": codes.SELL}
+_TIFS = {name: code for code, name in enumerate(codes.TIF_NAMES)}
+_TYPES = {name: code for code, name in enumerate(codes.ORDER_TYPE_NAMES)}
+_STPS = {name: code for code, name in enumerate(codes.STP_NAMES)}
+HASH_BATCH = 4096
+
+
+class ReplayError(ValueError):
+    """A line of the operations file is malformed."""
+
+
+class Replayer:
+    """Turns decoded operation lines into engine calls and keeps the figures."""
+
+    def __init__(self, default_symbol: str, tick: Decimal, lot: Decimal) -> None:
+        self.engine = Engine()
+        self.default_symbol = default_symbol
+        self.tick = tick
+        self.lot = lot
+        self.tick_units = int(parse_units(str(tick), DECIMALS))
+        self.lot_units = int(parse_units(str(lot), DECIMALS))
+        self.owners: dict[int, tuple[str, str]] = {}
+        self.latencies: list[int] = []
+        self.ops = 0
+        self.trades = 0
+        self.base_lots = 0
+        self.quote_tick_lots = 0
+        self.sha = hashlib.sha256()
+
+    def symbol_of(self, line: dict[str, Any]) -> str:
+        symbol = line.get("symbol", self.default_symbol)
+        if not isinstance(symbol, str) or not symbol:
+            raise ReplayError("symbol must be a non-empty string")
+        if symbol not in self.engine.symbols():
+            self.engine.add_symbol(SymbolSpec(symbol))
+        return symbol
+
+    def apply(self, line: Any) -> None:
+        if not isinstance(line, dict):
+            raise ReplayError("not a JSON object")
+        op = line.get("op")
+        perf = time.perf_counter_ns
+        engine = self.engine
+        if op == "cancel":
+            order_id = _order_id(line)
+            symbol, user = self.owners.get(order_id, (self.symbol_of(line), str(line.get("user", ""))))
+            start = perf()
+            engine.cancel(symbol, order_id, user)
+            self.latencies.append(perf() - start)
+        elif op in ("limit", "market"):
+            symbol = self.symbol_of(line)
+            order = self.order_of(line, op)
+            self.owners[order.order_id] = (symbol, order.user_id)
+            start = perf()
+            engine.submit(symbol, order)
+            self.latencies.append(perf() - start)
+        else:
+            raise ReplayError(f"unknown op {op!r} (expected limit, market or cancel)")
+        self.ops += 1
+        if len(engine.events) >= HASH_BATCH:
+            self.flush_events()
+
+    def order_of(self, line: dict[str, Any], op: str) -> Order:
+        user = line.get("user")
+        if not isinstance(user, str) or not user:
+            raise ReplayError("user must be a non-empty string")
+        side = _SIDES.get(line.get("side"))  # type: ignore[arg-type]
+        if side is None:
+            raise ReplayError(f"side must be buy or sell, not {line.get('side')!r}")
+        stp = _STPS.get(line.get("stp", "NONE"))
+        if stp is None:
+            raise ReplayError(f"unknown stp {line.get('stp')!r}")
+        order = Order(_order_id(line), user, side, stp_mode=stp)
+        if op == "market":
+            order.order_type = codes.MARKET
+            if "qty" in line:
+                order.quantity = self.steps(line, "qty", self.lot_units)
+            if "quote_qty" in line:
+                order.quote_quantity = self.quote(line, "quote_qty")
+            if "qty" not in line and "quote_qty" not in line:
+                raise ReplayError("a market order needs qty or quote_qty")
+        else:
+            kind = _TYPES.get(line.get("type", "LIMIT"))
+            if kind is None or kind == codes.MARKET:
+                raise ReplayError(f"unknown limit type {line.get('type')!r}")
+            tif = _TIFS.get(line.get("tif", "GTC"))
+            if tif is None:
+                raise ReplayError(f"unknown tif {line.get('tif')!r}")
+            order.order_type = kind
+            order.time_in_force = tif
+            order.price = self.steps(line, "price", self.tick_units)
+            order.quantity = self.steps(line, "qty", self.lot_units)
+            if kind in (codes.STOP_LOSS_LIMIT, codes.TAKE_PROFIT_LIMIT):
+                order.stop_price = self.steps(line, "stop_price", self.tick_units)
+        order.remaining = order.quantity
+        return order
+
+    def steps(self, line: dict[str, Any], key: str, step_units: int) -> int:
+        value = line.get(key)
+        if not isinstance(value, str):
+            raise ReplayError(f"{key} must be a decimal string")
+        try:
+            return parse_steps(value, step_units, DECIMALS)
+        except ValueError as exc:
+            raise ReplayError(f"{key}: {exc}") from exc
+
+    def quote(self, line: dict[str, Any], key: str) -> int:
+        value = line.get(key)
+        if not isinstance(value, str):
+            raise ReplayError(f"{key} must be a decimal string")
+        try:
+            amount = Decimal(value)
+        except ArithmeticError as exc:
+            raise ReplayError(f"{key}: not a decimal") from exc
+        return int(amount / (self.tick * self.lot))  # budget in tick-lots, rounded down
+
+    def flush_events(self) -> None:
+        events = self.engine.drain()
+        for event in events:
+            if isinstance(event, Trade):
+                self.trades += 1
+                self.base_lots += event.quantity
+                self.quote_tick_lots += event.quote_quantity
+        if events:
+            self.sha.update(("\n".join([event.line() for event in events]) + "\n").encode())
+
+    def summary(self, wall_ns: int) -> dict[str, Any]:
+        lat = sorted(self.latencies)
+        engine_ns = sum(lat)
+
+        def pct(q: float) -> int:
+            return lat[min(len(lat) - 1, int(q * len(lat)))] if lat else 0
+
+        wall_s = wall_ns / 1e9
+        return {
+            "ops": self.ops,
+            "trades": self.trades,
+            "base_volume": str(self.lot * self.base_lots),
+            "quote_volume": str(self.tick * self.lot * self.quote_tick_lots),
+            "events_sha256": self.sha.hexdigest(),
+            "wall_s": round(wall_s, 3),
+            "ops_per_s": int(self.ops / wall_s) if wall_s > 0 else 0,
+            "engine_ops_per_s": int(self.ops * 1e9 / engine_ns) if engine_ns > 0 else 0,
+            "p50_ns": pct(0.50),
+            "p99_ns": pct(0.99),
+            "p999_ns": pct(0.999),
+            "resting": self.engine.resting_count(),
+            "compiled": is_compiled(),
+        }
+
+
+def _order_id(line: dict[str, Any]) -> int:
+    value = line.get("id")
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise ReplayError("id must be an integer or an integer string")
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise ReplayError(f"id must be an integer, not {value!r}") from exc
+
+
+def replay(path: str, symbol: str, tick: Decimal, lot: Decimal) -> dict[str, Any]:
+    replayer = Replayer(symbol, tick, lot)
+    loads = _loads
+    start = time.perf_counter_ns()
+    with open(path, "rb") as lines:
+        for number, raw in enumerate(lines, 1):
+            if not raw.strip():
+                continue
+            try:
+                replayer.apply(loads(raw))
+            except ReplayError as exc:
+                raise ReplayError(f"{path}:{number}: {exc}") from exc
+            except ValueError as exc:  # JSON decoding (orjson.JSONDecodeError is a ValueError)
+                raise ReplayError(f"{path}:{number}: invalid JSON: {exc}") from exc
+    replayer.flush_events()
+    return replayer.summary(time.perf_counter_ns() - start)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m castle_engine.replay", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument("file")
+    parser.add_argument("--symbol", default="BTCUSDT", help="symbol of lines without one")
+    parser.add_argument("--tick", default="0.01", type=Decimal)
+    parser.add_argument("--lot", default="0.0001", type=Decimal)
+    args = parser.parse_args(argv)
+    try:
+        result = replay(args.file, args.symbol, args.tick, args.lot)
+    except ReplayError as exc:
+        print(f"replay: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"replay: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
