@@ -116,3 +116,11 @@ def test_a_malformed_record_fails_alone() -> None:
     failed = event["Records"][1]["kinesis"]["sequenceNumber"]
     assert response["batchItemFailures"] == [{"itemIdentifier": failed}]
     assert dynamo_fraud.get_fraud_store().load_profiles(["u"])["u"].profile.countries == ["DE"]
+
+
+def test_the_sample_event_file_raises_the_new_country_withdrawal_alert() -> None:
+    from tests.support.events import load_event
+
+    consume.handler(load_event("fraud/new_country_withdrawal.json"), FakeLambdaContext())
+
+    assert is_withdrawal_frozen("carol")
