@@ -202,14 +202,12 @@ def _stream(factory: ResourceFactory, res: Resource) -> dict[str, str]:
     kinesis = factory.client("kinesis")
     mode = (factory.prop(res, "StreamModeDetails") or {}).get("StreamMode", "PROVISIONED")
     if mode == "ON_DEMAND":
-        # On-demand starts with 4 shards on AWS; one locally keeps idle polling cheap
-        # (CASTLE_LOCAL_KINESIS_SHARDS).
+        # On-demand scales shards by itself on AWS; locally one shard (CASTLE_LOCAL_KINESIS_SHARDS) keeps
+        # idle polling cheap, and per-partition-key order is the same either way.
         shards = int(os.environ.get("CASTLE_LOCAL_KINESIS_SHARDS", "1"))
-        kinesis.create_stream(
-            StreamName=name, ShardCount=shards, StreamModeDetails={"StreamMode": "ON_DEMAND"}
-        )
     else:
-        kinesis.create_stream(StreamName=name, ShardCount=int(factory.prop(res, "ShardCount", 1)))
+        shards = int(factory.prop(res, "ShardCount", 1))
+    kinesis.create_stream(StreamName=name, ShardCount=shards)
     arn = f"arn:aws:kinesis:{factory.template.region}:{ACCOUNT_ID}:stream/{name}"
     return {"Ref": name, "Arn": arn}
 
@@ -317,8 +315,9 @@ def _user_pool_client(factory: ResourceFactory, res: Resource) -> dict[str, str]
         "ClientName": factory.prop(res, "ClientName") or res.logical_id,
         "GenerateSecret": bool(factory.prop(res, "GenerateSecret", False)),
     }
-    flows = factory.prop(res, "ExplicitAuthFlows")
-    kwargs["ExplicitAuthFlows"] = flows or ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
+    flows = list(factory.prop(res, "ExplicitAuthFlows") or ["ALLOW_REFRESH_TOKEN_AUTH"])
+    # The local UI logs in with USER_PASSWORD_AUTH through the gateway (no SRP in the browser locally).
+    kwargs["ExplicitAuthFlows"] = sorted({*flows, "ALLOW_USER_PASSWORD_AUTH"})
     client = factory.client("cognito-idp").create_user_pool_client(**kwargs)["UserPoolClient"]
     return {"Ref": client["ClientId"], "ClientId": client["ClientId"]}
 

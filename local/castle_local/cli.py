@@ -49,7 +49,6 @@ def parser() -> argparse.ArgumentParser:
         "--stage", default=None, help="template Stage parameter (default: the template's default)"
     )
     up.add_argument("--state-dir", type=Path, default=None, help="local state (default .castle/local)")
-    up.add_argument("--state-dir", type=Path, default=None, help="local state (default .castle/local)")
     up.add_argument("--no-engine", action="store_true", help="do not start the engine host processes")
     up.add_argument("--verbose", "-v", action="store_true", help="handlers log at INFO")
     up.add_argument("--demo-rate", type=float, default=4.0, help="demo orders per second (4)")

@@ -90,6 +90,8 @@ class KinesisShardPoller(Poller):
         self.shard_id = shard_id
         self.client = client
         self.region = region
+        self.retries = 0
+        self.on_failure: Callable[[dict[str, Any]], None] | None = None
         # The stream is created with the stack, so its horizon is where the mapping starts.
         self.iterator: str | None = client.get_shard_iterator(
             StreamName=stream_name, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON"
@@ -137,7 +139,8 @@ class KinesisShardPoller(Poller):
         try:
             result = self.router.invoke(self.source.function_id, self.event(records))
         except Exception:
-            self._rewind(records[0]["SequenceNumber"])  # the whole batch is retried
+            if not self._give_up(records, "FunctionError"):
+                self._rewind(records[0]["SequenceNumber"])  # the whole batch is retried
             raise
         self.stats.batches += 1
         failed = failed_identifiers(result) if self.source.report_batch_item_failures else []
@@ -145,12 +148,48 @@ class KinesisShardPoller(Poller):
             # Lambda resumes from the lowest failed sequence number (checkpoint before it).
             first = min(failed, key=int)
             self.stats.records += sum(1 for r in records if int(r["SequenceNumber"]) < int(first))
-            self._rewind(first)
             self.stats.failures += 1
-            self.stop_event.wait(0.1)
+            if not self._give_up(records, "RetryAttemptsExhausted"):
+                self._rewind(first)
+                self.stop_event.wait(0.1)
             return True
+        self.retries = 0
         self.stats.records += len(records)
         self.iterator = answer.get("NextShardIterator")
+        return True
+
+    def _give_up(self, records: list[dict[str, Any]], condition: str) -> bool:
+        """After MaximumRetryAttempts, report the batch to the OnFailure destination and skip it."""
+        self.retries += 1
+        limit = self.source.maximum_retry_attempts
+        if limit < 0 or self.retries <= limit:
+            return False
+        self.retries = 0
+        if self.on_failure is not None:
+            self.on_failure(
+                {
+                    "requestContext": {
+                        "functionArn": self.router.find(self.source.function_id).arn,
+                        "condition": condition,
+                        "approximateInvokeCount": limit + 1,
+                    },
+                    "version": "1.0",
+                    "timestamp": datetime.now(UTC).isoformat(),
+                    "KinesisBatchInfo": {
+                        "shardId": self.shard_id,
+                        "startSequenceNumber": records[0]["SequenceNumber"],
+                        "endSequenceNumber": records[-1]["SequenceNumber"],
+                        "batchSize": len(records),
+                        "streamArn": self.stream_arn,
+                    },
+                }
+            )
+        self.iterator = self.client.get_shard_iterator(
+            StreamName=self.stream_name,
+            ShardId=self.shard_id,
+            ShardIteratorType="AFTER_SEQUENCE_NUMBER",
+            StartingSequenceNumber=records[-1]["SequenceNumber"],
+        )["ShardIterator"]
         return True
 
 
@@ -366,18 +405,18 @@ class EventSources:
                 kinesis = self.client("kinesis")
                 shards = kinesis.list_shards(StreamName=attrs["Ref"])["Shards"]
                 for shard in shards:
-                    self.pollers.append(
-                        KinesisShardPoller(
-                            self.router,
-                            source,
-                            attrs["Ref"],
-                            attrs["Arn"],
-                            shard["ShardId"],
-                            kinesis,
-                            self.stop_event,
-                            region,
-                        )
+                    poller = KinesisShardPoller(
+                        self.router,
+                        source,
+                        attrs["Ref"],
+                        attrs["Arn"],
+                        shard["ShardId"],
+                        kinesis,
+                        self.stop_event,
+                        region,
                     )
+                    poller.on_failure = self._destination(source)
+                    self.pollers.append(poller)
             elif source.kind == "SQS":
                 self.pollers.append(
                     SqsPoller(
@@ -415,6 +454,28 @@ class EventSources:
                 )
                 continue
             self.pollers.append(SchedulePoller(self.router, schedule, interval, self.stop_event, region))
+
+    def _destination(self, source: StreamSource) -> Callable[[dict[str, Any]], None] | None:
+        attrs = self.template.physical.get(source.on_failure_id) if source.on_failure_id else None
+        if attrs is None:
+            return None
+        if "QueueUrl" in attrs:
+            sqs, url = self.client("sqs"), attrs["QueueUrl"]
+            fifo = url.endswith(".fifo")
+
+            def to_queue(record: dict[str, Any]) -> None:
+                extra = (
+                    {"MessageGroupId": "failures", "MessageDeduplicationId": str(uuid.uuid4())}
+                    if fifo
+                    else {}
+                )
+                sqs.send_message(QueueUrl=url, MessageBody=json.dumps(record), **extra)
+
+            return to_queue
+        if "TopicArn" in attrs:
+            sns, arn = self.client("sns"), attrs["TopicArn"]
+            return lambda record: sns.publish(TopicArn=arn, Message=json.dumps(record))
+        return None
 
     def start(self) -> None:
         for poller in self.pollers:

@@ -146,6 +146,8 @@ class StreamSource:
     report_batch_item_failures: bool
     batching_window_s: float
     enabled: bool
+    maximum_retry_attempts: int = -1  # -1: until the records expire (Lambda's default for streams)
+    on_failure_id: str = ""  # logical id of the OnFailure destination (SQS queue or SNS topic)
 
 
 @dataclass(frozen=True)
@@ -322,6 +324,10 @@ class Template:
                     in (props.get("FunctionResponseTypes") or []),
                     batching_window_s=float(props.get("MaximumBatchingWindowInSeconds", 0)),
                     enabled=bool(props.get("Enabled", True)),
+                    maximum_retry_attempts=int(props.get("MaximumRetryAttempts", -1)),
+                    on_failure_id=next(
+                        iter(referenced_ids((props.get("DestinationConfig") or {}).get("OnFailure"))), ""
+                    ),
                 )
             )
         return sources
