@@ -76,7 +76,7 @@ def _json(status: int, body: dict[str, Any]) -> Response[str]:
 def create_withdrawal() -> Response[str]:
     user_id = _user_id()
     body = WithdrawalBody.model_validate(app.current_event.json_body or {})
-    key = app.current_event.get_header_value("Idempotency-Key", default_value="", case_sensitive=False) or ""
+    key = app.current_event.headers.get("Idempotency-Key") or ""
     if len(key) > 64:
         raise BadParameterError("Idempotency-Key is longer than 64 characters.")
     request = WithdrawalRequest(

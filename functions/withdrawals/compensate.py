@@ -14,7 +14,7 @@ class CaughtError(BaseModel):
     """What a Catch with ResultPath "$.error" puts in the state: {"Error": ..., "Cause": ...}."""
 
     error: str = Field(alias="Error")
-    cause: str = Field(default="", alias="Cause")
+    cause: str | None = Field(default=None, alias="Cause")
 
 
 class CompensateTaskEvent(TaskEvent):
@@ -22,7 +22,7 @@ class CompensateTaskEvent(TaskEvent):
 
 
 def _step(task: CompensateTaskEvent) -> dict[str, Any]:
-    reason = get_withdrawal_steps().compensate(task.withdrawal_id, task.error.error, task.error.cause)
+    reason = get_withdrawal_steps().compensate(task.withdrawal_id, task.error.error, task.error.cause or "")
     logger.warning("withdrawal failed", extra={"reason": reason, "error": task.error.error})
     metrics.add_metric(name="WithdrawalsFailed", unit="Count", value=1)
     return {"reason": reason}

@@ -13,8 +13,12 @@ import yaml
 PLACEHOLDER = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
 
 
-class _CfnLoader(yaml.SafeLoader):
-    """Reads CloudFormation short-form tags (!Ref, !GetAtt, ...) as plain {tag: value} data."""
+# The C loader when PyYAML has it: the template is large and parsed on every local start.
+_BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _CfnLoader(_BaseLoader):  # type: ignore[valid-type,misc]
+    """Reads CloudFormation short-form tags (!Ref, !GetAtt, ...) as their long forms ({"Fn::GetAtt": ...})."""
 
 
 def _cfn_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dict[str, Any]:
@@ -25,7 +29,7 @@ def _cfn_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dict[str,
         value = loader.construct_sequence(node, deep=True)
     else:
         value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
-    return {suffix: value}
+    return {"Ref" if suffix == "Ref" else f"Fn::{suffix}": value}
 
 
 _CfnLoader.add_multi_constructor("!", _cfn_tag)
@@ -66,8 +70,8 @@ def local_substitutions(
     machine = template["Resources"][state_machine_logical_id]["Properties"]
     values: dict[str, str] = {}
     for key, value in machine.get("DefinitionSubstitutions", {}).items():
-        if isinstance(value, dict) and "GetAtt" in value:
-            target = value["GetAtt"]
+        if isinstance(value, dict) and "Fn::GetAtt" in value:
+            target = value["Fn::GetAtt"]
             logical_id = target.split(".")[0] if isinstance(target, str) else target[0]
             values[key] = lambda_arn(logical_id, region, account)
         elif isinstance(value, dict) and "Ref" in value:
