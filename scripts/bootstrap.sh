@@ -62,3 +62,14 @@ if [ -z "${CASTLE_SKIP_SERVICES:-}" ]; then
   fi
   for _ in $(seq 50); do port_open 5432 && port_open 6379 && break; sleep 0.2; done
 fi
+
+# ---- Chromium for the browser tests: Debian's build, driven by the playwright package --------
+# (never `playwright install`); without it the browser tests skip with a reason.
+if [ -z "${CASTLE_SKIP_BROWSER:-}" ] && ! command -v chromium >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    say "installing Chromium for the browser tests"
+    apt_install chromium || say "Chromium could not be installed: the browser tests will be skipped"
+  else
+    say "Chromium not found: the browser tests will be skipped (apt-get install chromium)"
+  fi
+fi
