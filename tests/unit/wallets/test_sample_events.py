@@ -2,12 +2,12 @@
 
 import pytest
 from pydantic import BaseModel
-
-from tests.support.events import load_event
 from withdrawals.check_confirmations import ConfirmationsTaskEvent
 from withdrawals.compensate import CompensateTaskEvent
 from withdrawals.request_approval import ApprovalTaskEvent
 from withdrawals.task_event import TaskEvent
+
+from tests.support.events import load_event
 
 
 @pytest.mark.parametrize(
