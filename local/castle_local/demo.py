@@ -177,16 +177,21 @@ class DemoMarket:
             self._record(self.signed(maker, "POST", "/api/v3/order", params))
 
     def take(self, market: Market) -> None:
+        """The taker crosses the spread with market orders; buys spend a quote amount (quoteOrderQty)
+        so that each holds only what it may spend, not the taker's whole quote balance."""
         taker = self.users["taker"]
         side = self._rng.choice(("BUY", "SELL"))
         notional = market.min_notional * Decimal(self._rng.randint(2, 15))
-        params = {
+        params: dict[str, Any] = {
             "symbol": market.symbol,
             "side": side,
             "type": "MARKET",
-            "quantity": f"{self._quantity(market, notional, self.mid[market.symbol]):f}",
             "newOrderRespType": "FULL",
         }
+        if side == "BUY":
+            params["quoteOrderQty"] = f"{notional:f}"
+        else:
+            params["quantity"] = f"{self._quantity(market, notional, self.mid[market.symbol]):f}"
         self._record(self.signed(taker, "POST", "/api/v3/order", params))
 
     def prune(self, market: Market) -> None:
