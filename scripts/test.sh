@@ -24,3 +24,7 @@ if [ -x scripts/build_engine.sh ]; then
 fi
 step "pytest"
 $venv/python -m pytest "$@"
+if [ -x scripts/build_engine.sh ]; then
+  step "pytest: tests/engine again, against the mypyc-compiled engine"
+  CASTLE_ENGINE_COMPILED=1 PYTHONPATH=.build/engine $venv/python -m pytest -q -p no:cacheprovider tests/engine
+fi

@@ -154,11 +154,12 @@ class ReferenceBook:
 
     def _match(self, taker: RefOrder, budget: int) -> tuple[bool, bool]:
         """Returns (taker expired by STP, stopped for lack of budget)."""
-        for maker in self._priority(taker.side):
-            if taker.remaining == 0:
+        while taker.remaining > 0:
+            # Re-sort the whole book for every single match: slow and obviously right.
+            makers = self._priority(taker.side)
+            if not makers or not self._crosses(taker.side, taker.price, makers[0]):
                 break
-            if not self._crosses(taker.side, taker.price, maker):
-                break
+            maker = makers[0]
             if maker.user == taker.user and taker.stp != codes.STP_NONE:
                 if taker.stp == codes.STP_EXPIRE_TAKER:
                     return True, False

@@ -1,0 +1,17 @@
+"""The suite runs twice: interpreted, and with CASTLE_ENGINE_COMPILED=1 against the mypyc build
+(scripts/build_engine.sh, PYTHONPATH=.build/engine). This checks which one is actually loaded."""
+
+import os
+
+import castle_engine
+from castle_engine import engine, events, order_book, orders
+
+CORE_MODULES = (engine, events, order_book, orders)
+
+
+def test_the_engine_modules_are_the_build_under_test() -> None:
+    compiled = os.environ.get("CASTLE_ENGINE_COMPILED") == "1"
+    suffixes = {str(module.__file__).rsplit(".", 1)[-1] for module in CORE_MODULES}
+
+    assert suffixes == ({"so"} if compiled else {"py"})
+    assert castle_engine.is_compiled() is compiled

@@ -1,0 +1,106 @@
+"""The replay and workload command-line tools."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from castle_engine.replay import main as replay_main
+from castle_engine.workload import generate
+
+SUMMARY_FIELDS = {
+    "ops",
+    "trades",
+    "base_volume",
+    "quote_volume",
+    "events_sha256",
+    "wall_s",
+    "ops_per_s",
+    "engine_ops_per_s",
+    "p50_ns",
+    "p99_ns",
+    "p999_ns",
+    "resting",
+    "compiled",
+}
+
+
+def write(tmp_path: Path, lines: list[str]) -> str:
+    path = tmp_path / "ops.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    return str(path)
+
+
+def test_replay_prints_one_summary_line_with_the_documented_fields(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(
+        tmp_path,
+        [
+            '{"op":"limit","id":"42","user":"u1","side":"sell","price":"100.01","qty":"0.5","tif":"GTC"}',
+            '{"op":"market","id":"43","user":"u2","side":"buy","qty":"0.2"}',
+            '{"op":"limit","id":"44","user":"u3","side":"buy","price":"99","qty":"1","stp":"EXPIRE_TAKER"}',
+            '{"op":"cancel","id":"42"}',
+        ],
+    )
+
+    assert replay_main([path]) == 0
+
+    out = capsys.readouterr().out.strip().splitlines()
+    assert len(out) == 1
+    summary = json.loads(out[0])
+    assert set(summary) == SUMMARY_FIELDS
+    assert (summary["ops"], summary["trades"], summary["resting"]) == (4, 1, 1)
+    assert (summary["base_volume"], summary["quote_volume"]) == ("0.2000", "20.002000")
+
+
+def test_replay_of_a_malformed_line_names_the_line_and_exits_non_zero(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        [
+            '{"op":"limit","id":"1","user":"u1","side":"sell","price":"100.01","qty":"0.5"}',
+            '{"op":"limit","id":"2","user":"u1","side":"sell","price":"100.001","qty":"0.5"}',
+        ],
+    )
+
+    result = subprocess.run(
+        [sys.executable, "-m", "castle_engine.replay", path], capture_output=True, text=True, check=False
+    )
+
+    assert result.returncode != 0
+    assert f"{path}:2:" in result.stderr
+    assert "price" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_replay_reports_invalid_json_with_its_line_number(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path, ['{"op":"cancel","id":"1"}', "{not json"])
+
+    assert replay_main([path]) == 2
+
+    assert f"{path}:2: invalid JSON" in capsys.readouterr().err
+
+
+def test_workload_mixes_limits_markets_and_cancels_around_a_drifting_mid() -> None:
+    lines: list[str] = []
+    generate(5000, 3, lines)
+
+    ops = [json.loads(line)["op"] for line in lines]
+    share = {op: ops.count(op) / len(ops) for op in ("limit", "market", "cancel")}
+    assert len(ops) == 5000
+    assert 0.50 < share["limit"] < 0.70
+    assert 0.02 < share["market"] < 0.10
+    assert 0.25 < share["cancel"] < 0.35
+
+
+def test_workload_is_deterministic_for_a_seed() -> None:
+    first: list[str] = []
+    second: list[str] = []
+    generate(500, 9, first)
+    generate(500, 9, second)
+
+    assert first == second
