@@ -26,31 +26,52 @@ from tests.support.database import create_database, drop_database, url_for
 
 def _request(user: str, side: str, n: int) -> OrderRequest:
     return OrderRequest(
-        user_id=user, symbol="BTCUSDT", side=side, order_type="LIMIT", client_order_id=f"{side}-{n}",  # type: ignore[arg-type]
-        created_at_ms=n, time_in_force="GTC", price=Decimal("100.00"), quantity=Decimal("0.0100"),
-    )  # fmt: skip
+        user_id=user,
+        symbol="BTCUSDT",
+        side=side,
+        order_type="LIMIT",
+        client_order_id=f"{side}-{n}",  # type: ignore[arg-type]
+        created_at_ms=n,
+        time_in_force="GTC",
+        price=Decimal("100.00"),
+        quantity=Decimal("0.0100"),
+    )
 
 
 def _events(pairs: Sequence[tuple[OrderRecord, OrderRecord]]) -> list[EngineEvent]:
     events: list[EngineEvent] = []
     seq = 0
     for trade_id, (buy, sell) in enumerate(pairs, start=1):
-        common = {"symbol": "BTCUSDT", "ts_ms": 1_700_000_000_000 + trade_id}
+        ts_ms = 1_700_000_000_000 + trade_id
         events.append(
             Trade(
-                **common, seq=(seq := seq + 1), trade_id=trade_id, price=Decimal("99.50"),
-                quantity=Decimal("0.01"), quote_quantity=Decimal("0.995"), maker_order_id=sell.order_id,
-                taker_order_id=buy.order_id, maker_user_id=sell.user_id, taker_user_id=buy.user_id,
+                symbol="BTCUSDT",
+                ts_ms=ts_ms,
+                seq=(seq := seq + 1),
+                trade_id=trade_id,
+                price=Decimal("99.50"),
+                quantity=Decimal("0.01"),
+                quote_quantity=Decimal("0.995"),
+                maker_order_id=sell.order_id,
+                taker_order_id=buy.order_id,
+                maker_user_id=sell.user_id,
+                taker_user_id=buy.user_id,
                 taker_side="BUY",
             )
-        )  # fmt: skip
+        )
         for order in (buy, sell):
             events.append(
                 OrderDone(
-                    **common, seq=(seq := seq + 1), order_id=order.order_id, user_id=order.user_id,
-                    status="FILLED", executed_quantity=Decimal("0.01"), cumulative_quote_quantity=Decimal("0.995"),
+                    symbol="BTCUSDT",
+                    ts_ms=ts_ms,
+                    seq=(seq := seq + 1),
+                    order_id=order.order_id,
+                    user_id=order.user_id,
+                    status="FILLED",
+                    executed_quantity=Decimal("0.01"),
+                    cumulative_quote_quantity=Decimal("0.995"),
                 )
-            )  # fmt: skip
+            )
     return events
 
 
@@ -102,11 +123,15 @@ def main() -> None:
         check_started = time.perf_counter()
         assert_conserved(url)
         check_seconds = time.perf_counter() - check_started
-        print(f"holds (reserve_order, {args.threads} threads): {holds} in {hold_seconds:.2f}s = "
-              f"{holds / hold_seconds:,.0f} holds/s")  # fmt: skip
-        print(f"settlement (batches of {args.batch} events): {args.trades} trades + {2 * args.trades} "
-              f"order_done in {settle_seconds:.2f}s = {args.trades / settle_seconds:,.0f} settled trades/s "
-              f"({len(events) / settle_seconds:,.0f} events/s)")  # fmt: skip
+        print(
+            f"holds (reserve_order, {args.threads} threads): {holds} in {hold_seconds:.2f}s = "
+            f"{holds / hold_seconds:,.0f} holds/s"
+        )
+        print(
+            f"settlement (batches of {args.batch} events): {args.trades} trades + {2 * args.trades} "
+            f"order_done in {settle_seconds:.2f}s = {args.trades / settle_seconds:,.0f} settled trades/s "
+            f"({len(events) / settle_seconds:,.0f} events/s)"
+        )
         print(f"redelivery of every batch (all skipped): {replay_seconds:.2f}s")
         print(f"conservation check over {len(events)} events: {check_seconds:.2f}s: OK")
     finally:
