@@ -18,19 +18,20 @@ from psycopg_pool import ConnectionPool
 
 from castle.adapters.postgres.ledger_store import PostgresLedger
 from castle.adapters.postgres.migrations import migrate
+from castle.contracts.commands import Side
 from castle.contracts.events import EngineEvent, OrderDone, Trade
 from castle.ledger.models import OrderRecord, OrderRequest
 from tests.support.conservation import assert_conserved
 from tests.support.database import create_database, drop_database, url_for
 
 
-def _request(user: str, side: str, n: int) -> OrderRequest:
+def _request(user: str, side: Side, n: int) -> OrderRequest:
     return OrderRequest(
         user_id=user,
         symbol="BTCUSDT",
         side=side,
         order_type="LIMIT",
-        client_order_id=f"{side}-{n}",  # type: ignore[arg-type]
+        client_order_id=f"{side}-{n}",
         created_at_ms=n,
         time_in_force="GTC",
         price=Decimal("100.00"),
