@@ -141,7 +141,6 @@ class OrderBook:
         if reason:
             self._reject(order, reason)
             return
-        self._seen.add(order.order_id)
         self._place(order)
         self._after_matching()
         self._flush_depth()
@@ -178,7 +177,6 @@ class OrderBook:
             if reason:
                 self._reject(order, reason)
             else:
-                self._seen.add(order.order_id)
                 self._place(order)
                 self._after_matching()
         self._flush_depth()
@@ -201,8 +199,6 @@ class OrderBook:
             self._reject(limit_leg, reason)
             self._reject(stop_leg, reason)
             return
-        self._seen.add(limit_leg.order_id)
-        self._seen.add(stop_leg.order_id)
         limit_leg.order_list_id = order_list_id
         stop_leg.order_list_id = order_list_id
         limit_leg.sibling = stop_leg
@@ -275,7 +271,11 @@ class OrderBook:
 
     # ---- admission ----------------------------------------------------------------------------------
     def _admission_error(self, order: Order) -> str:
-        if order.order_id in self._seen:
+        """The reject reason, or "" (and the order id is now used: a later duplicate is refused)."""
+        seen = self._seen
+        used_before = len(seen)
+        seen.add(order.order_id)  # one hash lookup for both the check and the insertion
+        if len(seen) == used_before:
             return DUPLICATE_ORDER_ID
         if self.status != TRADING:
             return SYMBOL_NOT_TRADING
