@@ -390,7 +390,11 @@ class PostgresLedger(OrderQueries):
         }
         plan = plan_settlement(fresh, orders, last_seq)
         plan.skipped += len(events) - len(fresh)
-        _post_many(cur, plan.entries)
+        expected = sum(len(entry.postings) for entry in plan.entries)
+        if _post_many(cur, plan.entries) != expected:
+            # New events whose entries already exist: the journal and the events disagree. Never
+            # move orders without their money: fail, and let the one-by-one pass find the event.
+            raise pg_errors.UniqueViolation("a settlement entry for these events already exists")
         self._write_orders(cur, [order for order in orders.values() if order.dirty])
         self._write_trades(cur, plan)
         cur.execute(
