@@ -45,8 +45,12 @@ class _Batch:
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     batch = _Batch()
-    response = process_partial_response(
-        event=event, record_handler=batch.handle, processor=processor, context=context
-    )
+    try:
+        response = process_partial_response(
+            event=event, record_handler=batch.handle, processor=processor, context=context
+        )
+    finally:
+        # What was applied is saved even when every record failed (the exception retries the rest).
+        batch.consumer.save()
     metrics.add_metric(name="EngineEventsApplied", unit="Count", value=batch.applied)
     return response

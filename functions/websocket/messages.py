@@ -18,7 +18,7 @@ from castle.adapters.ws_poster import poster
 from castle.marketdata.ports import ConnectionGoneError
 from castle.marketdata.ws_auth import SignatureAuthenticator
 from castle.marketdata.ws_session import WsSession
-from castle.observability import logger
+from castle.observability import logger, tracer
 
 MAX_FRAME_CHARS = 16_384
 
@@ -38,6 +38,7 @@ def session() -> WsSession:
 
 
 @logger.inject_lambda_context
+@tracer.capture_lambda_handler(capture_response=False)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     connection_id = str(event["requestContext"]["connectionId"])
     logger.append_keys(connection_id=connection_id)

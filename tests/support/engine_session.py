@@ -3,6 +3,7 @@ converted to the Kinesis wire contract (castle.contracts.events) the way the eng
 
 import base64
 import random
+import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -14,8 +15,6 @@ from castle.domain.markets import MARKETS, Market
 from castle.domain.money import from_minor
 from castle_engine import codes
 from castle_engine import events as ev
-
-START_MS = 1_700_000_000_000
 
 
 def _price(market: Market, ticks: int) -> Decimal | None:
@@ -119,15 +118,20 @@ class Session:
         return {"lastUpdateId": last_update_id, "bids": side(bids), "asks": side(asks)}
 
 
-def random_session(commands: int, *, seed: int = 7, symbol: str = "BTCUSDT", step_ms: int = 1500) -> Session:
-    """Limit orders around 100.00 (some crossing), cancels and market orders from four users."""
+def random_session(
+    commands: int, *, seed: int = 7, symbol: str = "BTCUSDT", step_ms: int = 1500, start_ms: int | None = None
+) -> Session:
+    """Limit orders around 100.00 (some crossing), cancels and market orders from four users; by
+    default the session ends a minute ago, so 24h tickers and avgPrice see it."""
+    if start_ms is None:
+        start_ms = time.time_ns() // 1_000_000 - commands * step_ms - 60_000
     rng = random.Random(seed)
     engine = ce.Engine()
     engine.add_symbol(ce.SymbolSpec(symbol))
     session = Session(engine=engine, symbol=symbol)
     open_orders: list[tuple[int, str]] = []
     for index in range(commands):
-        ts_ms = START_MS + index * step_ms
+        ts_ms = start_ms + index * step_ms
         order_id = index + 1
         user = f"user-{rng.randint(1, 4)}"
         roll = rng.random()

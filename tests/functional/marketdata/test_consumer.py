@@ -80,7 +80,7 @@ def test_an_event_after_a_gap_fails_with_every_later_record_of_its_symbol() -> N
 
 
 def test_klines_of_every_interval_fold_the_session_trades() -> None:
-    events = random_session(120).events
+    events = random_session(60).events
     consume(events)
     store = DynamoMarketData.from_settings()
     trades = [PublicTrade.from_event(e) for e in events if isinstance(e, Trade)]
@@ -97,7 +97,7 @@ def test_klines_of_every_interval_fold_the_session_trades() -> None:
 
 
 def test_every_done_order_has_fills_that_add_up_to_its_executed_quantity() -> None:
-    events = random_session(120).events
+    events = random_session(60).events
     consume(events)
     executions = DynamoExecutions.from_settings()
     done = [e for e in events if isinstance(e, OrderDone)]

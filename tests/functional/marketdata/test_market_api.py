@@ -30,7 +30,7 @@ def get(path: str, **params: str) -> tuple[int, Any]:
     return int(response["statusCode"]), json.loads(response["body"])
 
 
-def traded(commands: int = 80) -> Session:
+def traded(commands: int = 40) -> Session:
     session = random_session(commands)
     consume_handler(kinesis_event(session.events), FakeLambdaContext())
     return session
@@ -169,7 +169,7 @@ PATHS = [
 NAMES = ["symbol", "symbols", "limit", "interval", "startTime", "endTime", "fromId", "type", "symbolStatus"]
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     path=st.sampled_from(PATHS),
     params=st.dictionaries(

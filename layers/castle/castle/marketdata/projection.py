@@ -4,7 +4,7 @@ The consumer keeps one SymbolState per symbol (its last applied `seq` is the exa
 and stores what `project` returns. The state is mutated in place; the caller drops it on failure.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from castle.contracts.events import DepthUpdate, EngineEvent, SymbolStatusChanged, Trade
 from castle.marketdata.book import DepthDiff, L2Book
@@ -23,6 +23,14 @@ class SymbolState:
     aggregate: AggTrade | None = None
     klines: dict[str, Kline] = field(default_factory=dict)
     updated_ms: int = 0
+
+    def clone(self) -> "SymbolState":
+        """An independent copy (levels and klines copied; trades and bars are immutable)."""
+        return replace(
+            self,
+            book=L2Book(self.book.last_update_id, dict(self.book.bids), dict(self.book.asks)),
+            klines=dict(self.klines),
+        )
 
 
 @dataclass(frozen=True, slots=True)
