@@ -1,0 +1,5 @@
+import sys
+
+from engine_host.service import main
+
+sys.exit(main())
