@@ -528,9 +528,10 @@ class OrderBook:
                 if budget >= 0:
                     affordable = (budget - taker.cumulative_quote) // price
                     if affordable < fill:
+                        # The budget runs out at this price (and deeper prices are worse): last fill.
                         fill = affordable
+                        out_of_budget = True
                         if fill <= 0:
-                            out_of_budget = True
                             break
                 quote = price * fill
                 self._trade_id += 1
@@ -566,6 +567,8 @@ class OrderBook:
                     self._done(maker, FILLED, "")
                 if maker.sibling is not None:
                     self._expire_sibling(maker)
+                if out_of_budget:
+                    break
                 maker = nxt
             if level.head is None:
                 self._drop_level(level)
