@@ -180,6 +180,27 @@ ROUTES: dict[tuple[str, str], tuple[str, str, str, tuple[str, ...], str]] = {
         (),
         "Object",
     ),
+    ("GET", "/v1/admin/analytics/ohlcv"): (
+        "Hourly OHLCV per symbol (admin)",
+        "Admin",
+        _COGNITO,
+        ("symbol", "startTime", "endTime"),
+        "Object",
+    ),
+    ("GET", "/v1/admin/analytics/volume"): (
+        "Traded volume by user and symbol (admin)",
+        "Admin",
+        _COGNITO,
+        ("symbol", "userId", "startTime", "endTime"),
+        "Object",
+    ),
+    ("GET", "/v1/admin/analytics/fees"): (
+        "Fee revenue per hour (admin)",
+        "Admin",
+        _COGNITO,
+        ("startTime", "endTime"),
+        "Object",
+    ),
     ("POST", "/v1/admin/withdrawals/{withdrawal_id}/reject"): (
         "Reject a withdrawal (admin)",
         "Admin",
