@@ -15,6 +15,8 @@ class Settings(BaseSettings):
     aws_region: str = Field(default="us-east-1", validation_alias="AWS_DEFAULT_REGION")
 
     database_url: str = "postgresql://postgres@127.0.0.1:5432/castle"
+    # On AWS: connect through RDS Proxy with an IAM auth token as the password.
+    database_iam_auth: bool = False
     redis_url: str = "redis://127.0.0.1:6379/0"
 
     order_queue_url: str = ""
