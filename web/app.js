@@ -261,7 +261,9 @@ async function loadFunds() {
 
 async function refreshAccount() {
   if (!(await refreshSession())) return;
-  await Promise.allSettled([loadBalances(), loadOrders()]);
+  const results = await Promise.allSettled([loadBalances(), loadOrders()]);
+  const failed = results.find((r) => r.status === "rejected");
+  $("account-error").textContent = failed ? `Account data unavailable: ${failed.reason.message}` : "";
 }
 
 // ---- order form ------------------------------------------------------------------------------------

@@ -60,9 +60,9 @@ def parser() -> argparse.ArgumentParser:
     seed = commands.add_parser("seed", help="create demo users with balances in a running stack")
     seed.add_argument("--port", type=int, default=8080)
 
-    bench = commands.add_parser("bench", help="run the benchmark scripts against a running stack")
-    bench.add_argument("--port", type=int, default=8080)
-    bench.add_argument("args", nargs=argparse.REMAINDER, help="passed to the benchmark script")
+    bench = commands.add_parser("bench", help="run the benchmarks (bench/*_bench.py): all, or one by name")
+    bench.add_argument("--port", type=int, default=8080, help="stack for HTTP benchmarks (CASTLE_URL)")
+    bench.add_argument("args", nargs=argparse.REMAINDER, help="[NAME] [arguments for the benchmark]")
     return root
 
 
@@ -128,13 +128,16 @@ async def run_stack(stack: LocalStack, *, demo: bool, demo_rate: float) -> int:
             elif demo_runner is not None and int(time.time()) % 10 == 0:
                 say(demo_runner.status_line(stack))
     finally:
-        print(flush=True)
-        say("stopping")
+        started = stack.moto is not None
+        if started:
+            print(flush=True)
+            say("stopping")
         if demo_runner is not None:
             demo_runner.stop()
         await stack.stop_gateway()
         await loop.run_in_executor(None, stack.stop_services)
-        say("stopped")
+        if started:
+            say("stopped")
     return 0
 
 
@@ -184,17 +187,38 @@ def command_seed(port: int) -> int:
     return 0
 
 
+def bench_scripts(root: Path) -> dict[str, Path]:
+    """bench/<name>_bench.py (or bench/<name>.py) and scripts/bench*.{py,sh}, by short name."""
+    found: dict[str, Path] = {}
+    for path in sorted([*(root / "bench").glob("*.py"), *(root / "scripts").glob("bench*")]):
+        if path.suffix in (".py", ".sh") and not path.name.startswith("_"):
+            found[path.stem.removesuffix("_bench").removeprefix("bench_")] = path
+    return found
+
+
 def command_bench(port: int, extra: list[str]) -> int:
     root = Path(__file__).resolve().parents[2]
-    scripts = sorted(p for p in (root / "scripts").glob("bench*") if p.suffix in (".py", ".sh"))
+    scripts = bench_scripts(root)
     if not scripts:
-        say("no benchmark scripts yet (scripts/bench*.py or scripts/bench*.sh)")
+        say("no benchmarks yet (bench/<name>_bench.py)")
         return 1
-    env = {**os.environ, "CASTLE_URL": f"http://127.0.0.1:{port}"}
-    for script in scripts:
-        say(f"running {script.relative_to(root)}")
+    if extra and extra[0] in scripts:
+        chosen, extra = {extra[0]: scripts[extra[0]]}, extra[1:]
+    elif extra and not extra[0].startswith("-"):
+        say(f"unknown benchmark {extra[0]!r}; available: {', '.join(scripts)}")
+        return 2
+    else:
+        chosen = scripts
+    pythonpath = os.pathsep.join([str(root), str(root / "functions"), os.environ.get("PYTHONPATH", "")])
+    env = {
+        **os.environ,
+        "CASTLE_URL": f"http://127.0.0.1:{port}",
+        "PYTHONPATH": pythonpath.rstrip(os.pathsep),
+    }
+    for name, script in chosen.items():
+        say(f"bench {name}: {script.relative_to(root)} {' '.join(extra)}")
         command = [sys.executable, str(script)] if script.suffix == ".py" else ["bash", str(script)]
-        result = subprocess.run([*command, *extra], env=env, check=False)
+        result = subprocess.run([*command, *extra], env=env, cwd=root, check=False)
         if result.returncode != 0:
             return result.returncode
     return 0

@@ -306,6 +306,9 @@ class Gateway:
             "requestContext": context,
             "body": (raw.decode() if is_text else base64.b64encode(raw).decode()) if raw else None,
             "isBase64Encoded": bool(raw) and not is_text,
+            # Not in API Gateway's v1 events: the exact query as sent, which Binance signatures cover
+            # (castle.auth.http_request prefers it when present, else rebuilds candidates).
+            "rawQueryString": request.query_string,
         }
 
     # ---- WebSocket ----------------------------------------------------------------------------------

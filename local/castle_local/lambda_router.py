@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import importlib
 import json
-import os
 import sys
 import threading
 import time
@@ -71,6 +70,10 @@ class LambdaRouter:
         self._handlers: dict[str, Handler] = {}
         self._import_lock = threading.Lock()
         self.stats: dict[str, InvocationStats] = {k: InvocationStats() for k in self.functions}
+        # One execution environment per function, as a Lambda container: handlers keep per-request
+        # state in module globals (Powertools' resolver holds current_event), so a function never
+        # runs two invocations at once; different functions run in parallel.
+        self._containers: dict[str, threading.Lock] = {k: threading.Lock() for k in self.functions}
 
     def find(self, name_or_arn: str) -> Function:
         key = name_or_arn
@@ -120,20 +123,21 @@ class LambdaRouter:
     def invoke(self, name_or_arn: str, event: Any) -> Any:
         """Call the handler with `event` and a fresh context; exceptions propagate (as on Lambda)."""
         fn = self.find(name_or_arn)
-        context = LocalLambdaContext(
-            function_name=fn.name,
-            invoked_function_arn=fn.arn,
-            memory_limit_in_mb=fn.memory_mb,
-            timeout_s=fn.timeout_s,
-        )
         stats = self.stats[fn.logical_id]
         stats.invocations += 1
-        os.environ["AWS_LAMBDA_FUNCTION_NAME"] = fn.name
-        try:
-            return self.handler(fn)(event, context)
-        except Exception:
-            stats.errors += 1
-            raise
+        handler = self.handler(fn)
+        with self._containers[fn.logical_id]:
+            context = LocalLambdaContext(
+                function_name=fn.name,
+                invoked_function_arn=fn.arn,
+                memory_limit_in_mb=fn.memory_mb,
+                timeout_s=fn.timeout_s,
+            )
+            try:
+                return handler(event, context)
+            except Exception:
+                stats.errors += 1
+                raise
 
 
 def error_payload(exc: BaseException) -> dict[str, Any]:

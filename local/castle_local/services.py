@@ -70,7 +70,14 @@ def ensure_database(url: str) -> None:
 def provide_database(state_dir: Path, say: Any) -> Database:
     explicit = os.environ.get("CASTLE_DATABASE_URL") or os.environ.get("DATABASE_URL")
     if explicit:
-        ensure_database(explicit)
+        try:
+            ensure_database(explicit)
+        except psycopg.OperationalError as exc:
+            where = urlsplit(explicit)
+            raise DependencyError(
+                f"cannot reach PostgreSQL at {where.hostname}:{where.port or 5432} "
+                f"(CASTLE_DATABASE_URL/DATABASE_URL): {str(exc).strip().splitlines()[0]}"
+            ) from exc
         db = Database(explicit, "environment")
     else:
         parts = urlsplit(DEFAULT_DATABASE_URL)

@@ -30,6 +30,7 @@ def browser() -> Iterator[Any]:
     if not Path(CHROMIUM).exists() or shutil.which("chromium") is None:
         pytest.skip("Chromium is not installed (apt-get install chromium)")
     sync_api = pytest.importorskip("playwright.sync_api")
+    sync_api.expect.set_options(timeout=TIMEOUT_MS)
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
@@ -51,13 +52,17 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture
-def page(browser: Any, seeded: RunningStack) -> Iterator[Any]:
+def page(browser: Any, seeded: RunningStack, request: pytest.FixtureRequest) -> Iterator[Any]:
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
     try:
         yield page
     finally:
+        report = getattr(request.node, "report_call", None)
+        if report is not None and report.failed:
+            screenshot(page, f"failed-{request.node.name}.png")
+            (ARTIFACTS / f"failed-{request.node.name}.log").write_text(seeded.log()[-20000:])
         context.close()
 
 
@@ -146,7 +151,7 @@ def test_a_trader_places_cancels_and_trades_through_the_book(page: Any, seeded: 
     place_limit(page, "BUY", "61000", "0.001")
     expect(page.get_by_test_id("open-orders")).to_contain_text("61000.00")
     expect(page.get_by_test_id("bids")).to_contain_text("61000.00")
-    page.get_by_test_id("open-orders").get_by_role("button", name="Cancel").first.click()
+    page.get_by_test_id("open-orders").locator("tr", has_text="61000.00").get_by_role("button").click()
     expect(page.get_by_test_id("open-orders")).not_to_contain_text("61000.00")
     expect(page.get_by_test_id("bids")).not_to_contain_text("61000.00")
 
