@@ -31,7 +31,8 @@ RESET = "\033[0m" if sys.stdout.isatty() else ""
 
 
 def say(message: str) -> None:
-    print(f"{BLUE}castle:{RESET} {message}", flush=True)
+    # The real terminal even when handler output (sys.stdout) goes to the functions log.
+    print(f"{BLUE}castle:{RESET} {message}", file=sys.__stdout__, flush=True)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -123,14 +124,14 @@ async def run_stack(stack: LocalStack, *, demo: bool, demo_rate: float) -> int:
         while not stopping.is_set():
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stopping.wait(), timeout=1.0)
-            if demo_runner is not None and sys.stdout.isatty():
-                print("\r" + demo_runner.status_line(stack), end="", flush=True)
+            if demo_runner is not None and sys.__stdout__ is not None and sys.__stdout__.isatty():
+                print("\r" + demo_runner.status_line(stack), end="", file=sys.__stdout__, flush=True)
             elif demo_runner is not None and int(time.time()) % 10 == 0:
                 say(demo_runner.status_line(stack))
     finally:
         started = stack.moto is not None
         if started:
-            print(flush=True)
+            print(file=sys.__stdout__, flush=True)
             say("stopping")
         if demo_runner is not None:
             demo_runner.stop()

@@ -28,7 +28,9 @@ from castle.domain.money import MINOR_UNITS_PER_UNIT
 DEMO_PASSWORD = "Castle-demo-1"
 REFERENCE_PRICES = {"BTCUSDT": Decimal("65000"), "ETHUSDT": Decimal("3200"), "ETHBTC": Decimal("0.049")}
 FUNDING: dict[str, dict[str, Decimal]] = {
+    # Two market makers, one per side, so quotes never cross their own (no wash trades in the demo).
     "maker": {"BTC": Decimal(100), "ETH": Decimal(2000), "USDT": Decimal(10_000_000)},
+    "dealer": {"BTC": Decimal(100), "ETH": Decimal(2000), "USDT": Decimal(10_000_000)},
     "taker": {"BTC": Decimal(20), "ETH": Decimal(400), "USDT": Decimal(2_000_000)},
     "trader": {"BTC": Decimal(1), "ETH": Decimal(10), "USDT": Decimal(100_000)},
 }
@@ -76,6 +78,7 @@ class DemoMarket:
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._rng = random.Random(7)
+        self._last_trade_id: dict[str, int] = {}
 
     @property
     def trader_login(self) -> str:
@@ -135,8 +138,6 @@ class DemoMarket:
         now = time.time()
         if answer.status_code == 200:
             self.counters.orders.append(now)
-            for _ in answer.json().get("fills") or []:
-                self.counters.trades.append(now)
         else:
             self.counters.errors += 1
             self.counters.last_error = f"{answer.status_code} {answer.text[:120]}"
@@ -158,12 +159,14 @@ class DemoMarket:
         return (value / market.tick_size).to_integral_value(ROUND_DOWN) * market.tick_size
 
     def make(self, market: Market) -> None:
-        """The maker quotes a bid and an ask around the drifting mid, and keeps the book shallow."""
-        maker = self.users["maker"]
+        """The makers quote a bid (maker) and an ask (dealer) around the drifting mid."""
         mid = self._step_price(market)
         spread = Decimal(str(0.0004 + self._rng.random() * 0.002))
         notional = market.min_notional * Decimal(self._rng.randint(3, 40))
-        for side, factor in (("BUY", 1 - spread), ("SELL", 1 + spread)):
+        for side, factor, maker in (
+            ("BUY", 1 - spread, self.users["maker"]),
+            ("SELL", 1 + spread, self.users["dealer"]),
+        ):
             price = self._price(market, mid * factor)
             params = {
                 "symbol": market.symbol,
@@ -195,11 +198,24 @@ class DemoMarket:
         self._record(self.signed(taker, "POST", "/api/v3/order", params))
 
     def prune(self, market: Market) -> None:
-        """Cancel the maker's orders when too many rest, so the book stays readable."""
-        maker = self.users["maker"]
-        answer = self.signed(maker, "GET", "/api/v3/openOrders", {"symbol": market.symbol})
-        if answer.status_code == 200 and len(answer.json()) > 40:
-            self.signed(maker, "DELETE", "/api/v3/openOrders", {"symbol": market.symbol})
+        """Cancel a maker's orders when too many rest, so the book stays readable."""
+        for maker in (self.users["maker"], self.users["dealer"]):
+            answer = self.signed(maker, "GET", "/api/v3/openOrders", {"symbol": market.symbol})
+            if answer.status_code == 200 and len(answer.json()) > 40:
+                self.signed(maker, "DELETE", "/api/v3/openOrders", {"symbol": market.symbol})
+
+    def count_trades(self, markets: list[Market]) -> None:
+        """Trades from the public tape (ids grow by one per trade and symbol), whoever traded."""
+        now = time.time()
+        for market in markets:
+            answer = self.http.get("/api/v3/trades", params={"symbol": market.symbol, "limit": 1})
+            if answer.status_code != 200 or not answer.json():
+                continue
+            last = int(answer.json()[-1]["id"])
+            seen = self._last_trade_id.get(market.symbol)
+            self._last_trade_id[market.symbol] = last
+            if seen is not None:
+                self.counters.trades.extend([now] * max(0, last - seen))
 
     def _loop(self) -> None:
         markets = [MARKETS[s] for s in REFERENCE_PRICES if s in MARKETS]
@@ -213,6 +229,8 @@ class DemoMarket:
                     self.take(market)
                 if tick % 50 == 0:
                     self.prune(market)
+                if tick % 6 == 0:
+                    self.count_trades(markets)
             except httpx.HTTPError as exc:
                 self.counters.errors += 1
                 self.counters.last_error = str(exc)
@@ -242,15 +260,22 @@ class DemoMarket:
 
 
 def engine_lag(stack: Any) -> str:
-    """Commands waiting in the order queue: what the engine has not consumed yet."""
+    """How far the active engine is behind its order queue (its health report), and what waits."""
+    parts: list[str] = []
+    engines = getattr(stack, "engines", None)
+    if engines is not None:
+        for host in engines.health():
+            health = host.get("health") or {}
+            if health.get("role") == "active":
+                parts.append(f"{health.get('queue_lag_ms', '?')} ms")
     url = getattr(stack, "environment", {}).get("CASTLE_ORDER_QUEUE_URL")
     factory = getattr(stack, "factory", None)
-    if not url or factory is None:
-        return "n/a"
-    try:
-        attrs = factory.client("sqs").get_queue_attributes(
-            QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"]
-        )["Attributes"]
-    except Exception:  # the status line must never take the stack down
-        return "n/a"
-    return f"{attrs.get('ApproximateNumberOfMessages', '?')} queued"
+    if url and factory is not None:
+        try:
+            attrs = factory.client("sqs").get_queue_attributes(
+                QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"]
+            )["Attributes"]
+            parts.append(f"{attrs.get('ApproximateNumberOfMessages', '?')} queued")
+        except Exception:  # the status line must never take the stack down
+            pass
+    return ", ".join(parts) or "n/a"

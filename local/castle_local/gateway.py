@@ -18,6 +18,7 @@ import json
 import mimetypes
 import re
 import secrets
+import sys
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -227,7 +228,11 @@ class Gateway:
         try:
             result = await loop.run_in_executor(self.pool, self.router.invoke, route.function_id, event)
         except Exception as exc:  # an unhandled exception in the handler is a 502, as on AWS
-            print(f"castle: {route.function_id} raised {error_payload(exc)['errorType']}: {exc}", flush=True)
+            print(
+                f"castle: {route.function_id} raised {error_payload(exc)['errorType']}: {exc}",
+                file=sys.__stderr__,
+                flush=True,
+            )
             return web.json_response({"message": "Internal server error"}, status=502)
         return _proxy_response(result)
 
@@ -366,7 +371,11 @@ class Gateway:
         try:
             return await loop.run_in_executor(self.pool, self.router.invoke, route.function_id, event)
         except Exception as exc:
-            print(f"castle: websocket {route_key} raised {type(exc).__name__}: {exc}", flush=True)
+            print(
+                f"castle: websocket {route_key} raised {type(exc).__name__}: {exc}",
+                file=sys.__stderr__,
+                flush=True,
+            )
             return {"statusCode": 500}
 
     def select_route(self, body: str) -> str:

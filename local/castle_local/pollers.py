@@ -11,6 +11,7 @@ import base64
 import contextlib
 import json
 import re
+import sys
 import threading
 import time
 import uuid
@@ -55,7 +56,7 @@ class Poller(threading.Thread):
                 if self.stop_event.is_set():
                     return
                 self.stats.failures += 1
-                print(f"castle: {self.name}: {type(exc).__name__}: {exc}", flush=True)
+                print(f"castle: {self.name}: {type(exc).__name__}: {exc}", file=sys.__stderr__, flush=True)
                 self.stop_event.wait(backoff)
                 backoff = min(MAX_BACKOFF_S, backoff * 2)
                 continue

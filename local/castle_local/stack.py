@@ -8,6 +8,8 @@ import base64
 import logging
 import os
 import secrets
+import sys
+import warnings
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -75,6 +77,7 @@ class LocalStack:
         self.router: LambdaRouter | None = None
         self.factory: ResourceFactory | None = None
         self.gateway: Gateway | None = None
+        self.functions_log: Path | None = None
 
     @property
     def url(self) -> str:
@@ -125,6 +128,16 @@ class LocalStack:
             self.state.notices.append(f"{logical_id} not created: no local value for {missing}")
 
         self.apply_environment()
+        if not self.config.verbose:
+            # Handlers log (JSON) and emit metrics on stdout, as on Lambda: that is CloudWatch Logs
+            # there and this file here, so the terminal keeps castle's own progress and status.
+            logs = self.state_dir / "logs"
+            logs.mkdir(parents=True, exist_ok=True)
+            self.functions_log = logs / "functions.log"
+            sys.stdout = self.functions_log.open("a", buffering=1)
+            # Powertools warns on every empty metrics flush; on Lambda that is a log line too.
+            warnings.filterwarnings("ignore", message="No application metrics to publish")
+            self.say(f"functions: handler logs in {self.functions_log}")
         self.say("functions: importing handlers")
         for fn in router.functions.values():
             problem = router.importable(fn)
@@ -290,3 +303,6 @@ class LocalStack:
             self.moto = None
         if self.state.database is not None and self.state.database.embedded is not None:
             self.state.database.embedded.cleanup()
+        if self.functions_log is not None and sys.stdout is not sys.__stdout__:
+            log, sys.stdout = sys.stdout, sys.__stdout__
+            log.close()
