@@ -9,8 +9,8 @@ import logging
 import os
 import secrets
 import sys
-import warnings
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
