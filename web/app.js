@@ -315,7 +315,9 @@ async function withdraw(event) {
   const amount = $("withdraw-amount").value.trim(); const address = $("withdraw-address").value.trim();
   if (toMinor(amount) === null || toMinor(amount) <= 0n || !address) { $("withdraw-result").textContent = "Enter an address and an amount."; return; }
   try {
-    const w = await api("/v1/withdrawals", { method: "POST", auth: true, body: { asset: $("withdraw-coin").value, address, amount } });
+    const body = { asset: $("withdraw-coin").value, address, amount };
+    const totp = $("withdraw-totp").value.trim(); if (totp) body.totpCode = totp;
+    const w = await api("/v1/withdrawals", { method: "POST", auth: true, body });
     $("withdraw-result").textContent = `Withdrawal ${w.id}: ${w.status}`;
     await Promise.allSettled([loadBalances(), loadFunds()]);
   } catch (err) { $("withdraw-result").textContent = err.status === 404 ? "Withdrawals are not available yet." : err.message; }
