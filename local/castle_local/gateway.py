@@ -219,6 +219,11 @@ class Gateway:
         self.stats.requests += 1
         route = compiled.route
         claims: dict[str, Any] | None = None
+        if route.authorizer.kind == "unsupported":
+            # Never serve a protected route unprotected: only Cognito authorizers exist locally.
+            return web.json_response(
+                {"message": f"Authorizer {route.authorizer.name} is not emulated"}, status=501
+            )
         if route.authorizer.kind == "cognito":
             claims = self._authorize(request, route)
             if claims is None:
