@@ -5,7 +5,10 @@ Every event has `kind` (an EV_* code), `symbol` and `seq`: the symbol's sequence
 increasing by one per event with no gaps. `line()` is a canonical text form used for event hashes.
 """
 
+from typing import Final
+
 from castle_engine.codes import (
+    BUY,
     EV_ACCEPTED,
     EV_CANCEL_REJECTED,
     EV_DEPTH,
@@ -14,7 +17,11 @@ from castle_engine.codes import (
     EV_STATUS,
     EV_TRADE,
     EV_TRIGGERED,
+    SELL,
 )
+
+# The shared "no further levels" list of DepthUpdate.more (never mutated: add() replaces it).
+_NO_LEVELS: Final[list[int]] = []
 
 
 class Event:
@@ -222,12 +229,22 @@ class OrderDone(Event):
 class DepthUpdate(Event):
     """The L2 levels one command changed: (price ticks, total lots), 0 lots = level removed.
     first_update_id/last_update_id are Binance's U/u: contiguous across a symbol's depth updates
-    (each changed level consumes one update id), comparable to depth_snapshot's lastUpdateId."""
+    (each changed level consumes one update id), comparable to depth_snapshot's lastUpdateId.
+
+    `bids` and `asks` are built on access: the engine stores the changed levels as ints (the first
+    two inline, any further ones flat in `more` as side, price, qty), so that emitting the common
+    one- or two-level update allocates nothing but the event."""
 
     first_update_id: int
     last_update_id: int
-    bids: list[tuple[int, int]]
-    asks: list[tuple[int, int]]
+    count: int
+    side0: int
+    price0: int
+    qty0: int
+    side1: int
+    price1: int
+    qty1: int
+    more: list[int]
 
     def __init__(
         self,
@@ -235,21 +252,75 @@ class DepthUpdate(Event):
         seq: int,
         first_update_id: int,
         last_update_id: int,
-        bids: list[tuple[int, int]],
-        asks: list[tuple[int, int]],
+        bids: list[tuple[int, int]] | None = None,
+        asks: list[tuple[int, int]] | None = None,
     ) -> None:
         super().__init__(EV_DEPTH, symbol, seq)
         self.first_update_id = first_update_id
         self.last_update_id = last_update_id
-        self.bids = bids
-        self.asks = asks
+        self.count = 0
+        self.side0 = 0
+        self.price0 = 0
+        self.qty0 = 0
+        self.side1 = 0
+        self.price1 = 0
+        self.qty1 = 0
+        self.more = _NO_LEVELS
+        if bids is not None:
+            for price, qty in bids:
+                self.add(BUY, price, qty)
+        if asks is not None:
+            for price, qty in asks:
+                self.add(SELL, price, qty)
+
+    def add(self, side: int, price: int, qty: int) -> None:
+        """Append one changed level (the engine's builder; bids and asks keep their own order)."""
+        count = self.count
+        if count == 0:
+            self.side0 = side
+            self.price0 = price
+            self.qty0 = qty
+        elif count == 1:
+            self.side1 = side
+            self.price1 = price
+            self.qty1 = qty
+        else:
+            if count == 2:
+                self.more = []
+            more = self.more
+            more.append(side)
+            more.append(price)
+            more.append(qty)
+        self.count = count + 1
+
+    def levels(self, side: int) -> list[tuple[int, int]]:
+        """The changed levels of one side (codes.BUY / codes.SELL), in order."""
+        out: list[tuple[int, int]] = []
+        count = self.count
+        if count > 0 and self.side0 == side:
+            out.append((self.price0, self.qty0))
+        if count > 1 and self.side1 == side:
+            out.append((self.price1, self.qty1))
+        more = self.more
+        for i in range(0, len(more), 3):
+            if more[i] == side:
+                out.append((more[i + 1], more[i + 2]))
+        return out
+
+    @property
+    def bids(self) -> list[tuple[int, int]]:
+        return self.levels(BUY)
+
+    @property
+    def asks(self) -> list[tuple[int, int]]:
+        return self.levels(SELL)
 
     def line(self) -> str:
         parts = [f"{self.seq} L {self.first_update_id} {self.last_update_id} b"]
-        for price, qty in self.bids:
+        for price, qty in self.levels(BUY):
             parts.append(f"{price}:{qty}")
         parts.append("a")
-        for price, qty in self.asks:
+        for price, qty in self.levels(SELL):
             parts.append(f"{price}:{qty}")
         return " ".join(parts)
 

@@ -58,7 +58,7 @@ from castle_engine.events import (
     SymbolStatusChanged,
     Trade,
 )
-from castle_engine.orders import Order, SymbolSpec
+from castle_engine.orders import Level, Order, SymbolSpec
 
 NO_LIMIT_KEY: Final = -(1 << 62)
 # Quantity of a MARKET order by quote amount only: unbounded, the budget stops it.
@@ -67,27 +67,6 @@ UNBOUNDED_QTY: Final = 1 << 62
 _RESTING: Final = 0
 _STOP_UP: Final = 1
 _STOP_DOWN: Final = 2
-
-
-class Level:
-    """All resting orders at one price of one side, oldest first."""
-
-    price: int
-    side: int
-    total: int
-    count: int
-    head: Order | None
-    tail: Order | None
-    dirty: bool
-
-    def __init__(self, price: int, side: int) -> None:
-        self.price = price
-        self.side = side
-        self.total = 0
-        self.count = 0
-        self.head = None
-        self.tail = None
-        self.dirty = False
 
 
 def _bisect_left(keys: list[int], x: int) -> int:
@@ -631,6 +610,7 @@ class OrderBook:
         self._arrival += 1
         order.arrival = self._arrival
         tail = level.tail
+        order.level = level
         order.prev = tail
         order.next = None
         if tail is None:
@@ -659,6 +639,7 @@ class OrderBook:
             nxt.prev = prev
         order.prev = None
         order.next = None
+        order.level = None
         level.count -= 1
         del self._resting[order.order_id]
 
@@ -682,9 +663,9 @@ class OrderBook:
             self._dirty.append(level)
 
     def _level_of(self, order: Order) -> Level:
-        if order.side == BUY:
-            return self._bid_levels[order.price]
-        return self._ask_levels[order.price]
+        level = order.level
+        assert level is not None, "not a resting order"
+        return level
 
     def _remove_resting(self, order: Order) -> None:
         level = self._level_of(order)
@@ -728,7 +709,7 @@ class OrderBook:
         return order
 
     def _take_out(self, order: Order) -> None:
-        if order.order_id in self._resting:
+        if order.level is not None:
             self._remove_resting(order)
         else:
             self._remove_stop(order)
@@ -774,7 +755,7 @@ class OrderBook:
 
     def _keeps_priority(self, old: Order, new: Order) -> bool:
         return (
-            old.order_id in self._resting
+            old.level is not None
             and old.sibling is None
             and (new.order_type == LIMIT_MAKER or (new.order_type == LIMIT and new.time_in_force == GTC))
             and new.side == old.side
@@ -805,8 +786,10 @@ class OrderBook:
             level.tail = new
         else:
             old.next.prev = new
+        new.level = level
         old.prev = None
         old.next = None
+        old.level = None
         new.arrival = old.arrival
         level.total += new.remaining - old.remaining
         self._mark(level)
@@ -815,36 +798,41 @@ class OrderBook:
 
     def _flush_depth(self) -> None:
         dirty = self._dirty
-        if not dirty:
+        count = len(dirty)
+        if count == 0:
             return
-        bids: list[tuple[int, int]] = []
-        asks: list[tuple[int, int]] = []
-        if len(dirty) == 1:
+        self._seq += 1
+        first = self._update_id + 1
+        update = DepthUpdate(self.symbol, self._seq, first, first, None, None)
+        if count == 1:
             level = dirty[0]
             level.dirty = False
-            if level.side == BUY:
-                bids.append((level.price, level.total))
-            else:
-                asks.append((level.price, level.total))
+            update.add(level.side, level.price, level.total)
         else:
-            # A price can appear twice (a level emptied then re-created): keep the last total.
-            bid_totals: dict[int, int] = {}
-            ask_totals: dict[int, int] = {}
-            for level in dirty:
+            # A price can appear twice (a level emptied then re-created): it is reported once, at
+            # its first place, with the total of its last level.
+            for i in range(count):
+                level = dirty[i]
                 level.dirty = False
-                if level.side == BUY:
-                    bid_totals[level.price] = level.total
-                else:
-                    ask_totals[level.price] = level.total
-            for price, total in bid_totals.items():
-                bids.append((price, total))
-            for price, total in ask_totals.items():
-                asks.append((price, total))
+                side = level.side
+                price = level.price
+                repeated = False
+                for j in range(i):
+                    if dirty[j].price == price and dirty[j].side == side:
+                        repeated = True
+                        break
+                if repeated:
+                    continue
+                total = level.total
+                for j in range(count - 1, i, -1):
+                    if dirty[j].price == price and dirty[j].side == side:
+                        total = dirty[j].total
+                        break
+                update.add(side, price, total)
         dirty.clear()
-        first = self._update_id + 1
-        self._update_id += len(bids) + len(asks)
-        self._seq += 1
-        self._events.append(DepthUpdate(self.symbol, self._seq, first, self._update_id, bids, asks))
+        self._update_id += update.count
+        update.last_update_id = self._update_id
+        self._events.append(update)
 
     def _collect(self, level: Level, out: list[Order]) -> None:
         order = level.head

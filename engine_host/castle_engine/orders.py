@@ -64,10 +64,12 @@ class Order:
     executed: int
     cumulative_quote: int
     prevented: int
-    # Book internals: the FIFO links of the price level, the OCO sibling, and the arrival number.
+    # Book internals: the FIFO links and the price level of a resting order, the OCO sibling, and the
+    # arrival number.
     prev: "Order | None"
     next: "Order | None"
     sibling: "Order | None"
+    level: "Level | None"
     arrival: int
 
     def __init__(
@@ -104,6 +106,7 @@ class Order:
         self.prev = None
         self.next = None
         self.sibling = None
+        self.level = None
         self.arrival = 0
 
     def __repr__(self) -> str:
@@ -111,3 +114,24 @@ class Order:
             f"Order(id={self.order_id}, user={self.user_id!r}, side={self.side}, type={self.order_type}, "
             f"price={self.price}, qty={self.quantity}, remaining={self.remaining}, executed={self.executed})"
         )
+
+
+class Level:
+    """All resting orders at one price of one side of a book, oldest first (an intrusive FIFO)."""
+
+    price: int
+    side: int
+    total: int
+    count: int
+    head: Order | None
+    tail: Order | None
+    dirty: bool
+
+    def __init__(self, price: int, side: int) -> None:
+        self.price = price
+        self.side = side
+        self.total = 0
+        self.count = 0
+        self.head = None
+        self.tail = None
+        self.dirty = False
