@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from castle.adapters.postgres import analytics_store
 from castle.adapters.postgres.analytics_store import TimeRange
+from castle.auth.cognito import user_id_from_claims
 from castle.domain.money import format_minor
 from castle.errors import ForbiddenError, MandatoryParameterError
 from castle.http import install_error_handlers
@@ -56,6 +57,8 @@ def groups_of(claims: dict[str, Any]) -> set[str]:
 
 
 def _query() -> AnalyticsQuery:
+    # Authenticated first (401 without a verified sub), then authorized (403 outside the group).
+    user_id_from_claims(app.current_event.raw_event.get("requestContext"))
     claims = (app.current_event.request_context.authorizer.raw_event or {}).get("claims") or {}
     if ADMIN_GROUP not in groups_of(claims):
         raise ForbiddenError("Admin group required.")

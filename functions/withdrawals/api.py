@@ -103,9 +103,10 @@ def list_withdrawals() -> dict[str, Any]:
 
 @app.get("/v1/withdrawals/<withdrawal_id>")
 def get_withdrawal(withdrawal_id: str) -> dict[str, Any]:
+    user_id = _user_id()  # before the lookup: no existence oracle for unauthenticated callers
     withdrawal = get_wallet_store().get(withdrawal_id, with_history=True)
     # Someone else's withdrawal does not exist, as far as this caller can tell.
-    if withdrawal is None or withdrawal.user_id != _user_id():
+    if withdrawal is None or withdrawal.user_id != user_id:
         raise WithdrawalNotFoundError()
     return withdrawal.as_json(with_history=True)
 
