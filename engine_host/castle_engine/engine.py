@@ -23,6 +23,9 @@ class Engine:
     def __init__(self) -> None:
         self.events = []
         self._books: dict[str, OrderBook] = {}
+        # The last book used, by symbol object identity (callers usually pass the same str).
+        self._last_symbol = ""
+        self._last_book: OrderBook | None = None
 
     # ---- configuration ---------------------------------------------------------------------------
     def add_symbol(self, spec: SymbolSpec) -> None:
@@ -37,9 +40,14 @@ class Engine:
         return list(self._books)
 
     def book(self, symbol: str) -> OrderBook:
+        book = self._last_book
+        if symbol is self._last_symbol and book is not None:
+            return book
         book = self._books.get(symbol)
         if book is None:
             raise UnknownSymbolError(symbol)
+        self._last_symbol = symbol
+        self._last_book = book
         return book
 
     # ---- commands ---------------------------------------------------------------------------------
@@ -110,6 +118,8 @@ class Engine:
         """Replace this engine's whole state with a snapshot's (pending events are dropped)."""
         self.events.clear()
         self._books = {}
+        self._last_symbol = ""
+        self._last_book = None
         for state in decode_state(data):
             book = OrderBook.from_state(state, self.events)
             self._books[book.spec.symbol] = book

@@ -112,7 +112,9 @@ class OrderBook:
         self._stops_down: list[Order] = []
         self._seen: set[int] = set()
         self._client_ids: dict[str, int] = {}
+        # Levels changed by the current command: the first _ndirty entries (the list is reused).
         self._dirty: list[Level] = []
+        self._ndirty = 0
 
     # ---- commands -----------------------------------------------------------------------------------
     def submit(self, order: Order) -> None:
@@ -537,8 +539,7 @@ class OrderBook:
                 maker.cumulative_quote += quote
                 level.total -= fill
                 if not level.dirty:
-                    level.dirty = True
-                    self._dirty.append(level)
+                    self._mark(level)
                 self._last_price = price
                 self._price_moved = True
                 if maker.remaining == 0:
@@ -621,8 +622,7 @@ class OrderBook:
         level.total += order.remaining
         level.count += 1
         if not level.dirty:
-            level.dirty = True
-            self._dirty.append(level)
+            self._mark(level)
         self._resting[order.order_id] = order
 
     def _unlink(self, level: Level, order: Order) -> None:
@@ -660,7 +660,13 @@ class OrderBook:
     def _mark(self, level: Level) -> None:
         if not level.dirty:
             level.dirty = True
-            self._dirty.append(level)
+            dirty = self._dirty
+            n = self._ndirty
+            if n < len(dirty):
+                dirty[n] = level
+            else:
+                dirty.append(level)
+            self._ndirty = n + 1
 
     def _level_of(self, order: Order) -> Level:
         level = order.level
@@ -797,10 +803,11 @@ class OrderBook:
         self._resting[new.order_id] = new
 
     def _flush_depth(self) -> None:
-        dirty = self._dirty
-        count = len(dirty)
+        count = self._ndirty
         if count == 0:
             return
+        dirty = self._dirty
+        self._ndirty = 0
         self._seq += 1
         first = self._update_id + 1
         update = DepthUpdate(self.symbol, self._seq, first, first, None, None)
@@ -829,7 +836,6 @@ class OrderBook:
                         total = dirty[j].total
                         break
                 update.add(side, price, total)
-        dirty.clear()
         self._update_id += update.count
         update.last_update_id = self._update_id
         self._events.append(update)
@@ -943,9 +949,9 @@ class OrderBook:
                 siblings.append((order, int(row[18])))
         for order, sibling_id in siblings:
             order.sibling = by_id[sibling_id]
-        for level in book._dirty:
-            level.dirty = False
-        book._dirty.clear()
+        for i in range(book._ndirty):
+            book._dirty[i].dirty = False
+        book._ndirty = 0
         book._arrival = int(c[5])
         previous = 0
         for delta in state["seen"]:
