@@ -27,6 +27,7 @@ class RunningStack:
     url: str
     aws_endpoint: str
     log_path: Path
+    database_url: str = ""  # the stack's PostgreSQL, for ledger checks (assert_conserved)
 
     def status(self) -> dict[str, Any]:
         result: dict[str, Any] = httpx.get(f"{self.url}/_castle/status", timeout=10).json()
@@ -100,7 +101,7 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSta
         try:
             url = f"http://127.0.0.1:{port}"
             _wait_until_up(url, process, log_path)
-            yield RunningStack(url, f"http://127.0.0.1:{aws_port}", log_path)
+            yield RunningStack(url, f"http://127.0.0.1:{aws_port}", log_path, url_for(database))
         finally:
             process.send_signal(signal.SIGINT)
             try:
