@@ -6,8 +6,9 @@ Lines: {"op":"limit","id":"42","user":"u1","side":"buy","price":"100.01","qty":"
 {"op":"market","id":"43","user":"u2","side":"sell","qty":"1.2"} (or "quote_qty" for a buy by
 quote amount), {"op":"cancel","id":"42"}; optional "symbol", "stp" (NONE/EXPIRE_TAKER/...), "type"
 (LIMIT/LIMIT_MAKER/STOP_LOSS_LIMIT/TAKE_PROFIT_LIMIT, the latter two with "stop_price").
-Engine time is the sum of perf_counter_ns around each engine call; end-to-end time also covers
-reading, JSON decoding, conversion and hashing the event stream.
+Engine time is the sum of perf_counter_ns around each engine call (read inside the compiled engine:
+Engine.submit_timed / cancel_timed); end-to-end time also covers reading, JSON decoding, conversion
+and hashing the event stream.
 """
 
 import argparse
@@ -53,6 +54,10 @@ class Replayer:
         self.tick_units = int(parse_units(str(tick), DECIMALS))
         self.lot_units = int(parse_units(str(lot), DECIMALS))
         self.owners: dict[int, tuple[str, str]] = {}
+        self.known_symbols: set[str] = set()
+        # Decimal string -> steps, per kind: workloads repeat prices and quantities a lot.
+        self.price_steps: dict[str, int] = {}
+        self.qty_steps: dict[str, int] = {}
         self.latencies: list[int] = []
         self.ops = 0
         self.trades = 0
@@ -64,34 +69,39 @@ class Replayer:
         symbol = line.get("symbol", self.default_symbol)
         if not isinstance(symbol, str) or not symbol:
             raise ReplayError("symbol must be a non-empty string")
-        if symbol not in self.engine.symbols():
+        if symbol not in self.known_symbols:
             self.engine.add_symbol(SymbolSpec(symbol))
+            self.known_symbols.add(symbol)
         return symbol
 
     def apply(self, line: Any) -> None:
         if not isinstance(line, dict):
             raise ReplayError("not a JSON object")
         op = line.get("op")
-        perf = time.perf_counter_ns
         engine = self.engine
         if op == "cancel":
             order_id = _order_id(line)
-            symbol, user = self.owners.get(order_id, (self.symbol_of(line), str(line.get("user", ""))))
-            start = perf()
-            engine.cancel(symbol, order_id, user)
-            self.latencies.append(perf() - start)
+            owner = self.owners.get(order_id)
+            if owner is None:
+                owner = (self.symbol_of(line), str(line.get("user", "")))
+            self.latencies.append(engine.cancel_timed(owner[0], order_id, owner[1]))
         elif op in ("limit", "market"):
-            symbol = self.symbol_of(line)
+            symbol = self.symbol_of(line) if "symbol" in line else self.default_symbol_checked()
             order = self.order_of(line, op)
             self.owners[order.order_id] = (symbol, order.user_id)
-            start = perf()
-            engine.submit(symbol, order)
-            self.latencies.append(perf() - start)
+            self.latencies.append(engine.submit_timed(symbol, order))
         else:
             raise ReplayError(f"unknown op {op!r} (expected limit, market or cancel)")
         self.ops += 1
         if len(engine.events) >= HASH_BATCH:
             self.flush_events()
+
+    def default_symbol_checked(self) -> str:
+        symbol = self.default_symbol
+        if symbol not in self.known_symbols:
+            self.engine.add_symbol(SymbolSpec(symbol))
+            self.known_symbols.add(symbol)
+        return symbol
 
     def order_of(self, line: dict[str, Any], op: str) -> Order:
         user = line.get("user")
@@ -103,30 +113,47 @@ class Replayer:
         stp = _STPS.get(line.get("stp", "NONE"))
         if stp is None:
             raise ReplayError(f"unknown stp {line.get('stp')!r}")
-        order = Order(_order_id(line), user, side, stp_mode=stp)
         if op == "market":
-            order.order_type = codes.MARKET
+            order = Order(_order_id(line), user, side, codes.MARKET, 0, 0, codes.GTC, "", 0, 0, stp)
             if "qty" in line:
-                order.quantity = self.steps(line, "qty", self.lot_units)
+                order.quantity = self.qty(line)
             if "quote_qty" in line:
                 order.quote_quantity = self.quote(line, "quote_qty")
             if "qty" not in line and "quote_qty" not in line:
                 raise ReplayError("a market order needs qty or quote_qty")
-        else:
-            kind = _TYPES.get(line.get("type", "LIMIT"))
-            if kind is None or kind == codes.MARKET:
-                raise ReplayError(f"unknown limit type {line.get('type')!r}")
-            tif = _TIFS.get(line.get("tif", "GTC"))
-            if tif is None:
-                raise ReplayError(f"unknown tif {line.get('tif')!r}")
-            order.order_type = kind
-            order.time_in_force = tif
-            order.price = self.steps(line, "price", self.tick_units)
-            order.quantity = self.steps(line, "qty", self.lot_units)
-            if kind in (codes.STOP_LOSS_LIMIT, codes.TAKE_PROFIT_LIMIT):
-                order.stop_price = self.steps(line, "stop_price", self.tick_units)
-        order.remaining = order.quantity
-        return order
+            order.remaining = order.quantity
+            return order
+        kind = _TYPES.get(line.get("type", "LIMIT"))
+        if kind is None or kind == codes.MARKET:
+            raise ReplayError(f"unknown limit type {line.get('type')!r}")
+        tif = _TIFS.get(line.get("tif", "GTC"))
+        if tif is None:
+            raise ReplayError(f"unknown tif {line.get('tif')!r}")
+        stop = 0
+        if kind in (codes.STOP_LOSS_LIMIT, codes.TAKE_PROFIT_LIMIT):
+            stop = self.steps(line, "stop_price", self.tick_units)
+        price = self.price(line)
+        return Order(_order_id(line), user, side, kind, price, self.qty(line), tif, "", 0, stop, stp)
+
+    def price(self, line: dict[str, Any]) -> int:
+        text = line.get("price")
+        if not isinstance(text, str):
+            return self.steps(line, "price", self.tick_units)  # raises the error
+        steps = self.price_steps.get(text)
+        if steps is None:
+            steps = self.steps(line, "price", self.tick_units)
+            self.price_steps[text] = steps
+        return steps
+
+    def qty(self, line: dict[str, Any]) -> int:
+        text = line.get("qty")
+        if not isinstance(text, str):
+            return self.steps(line, "qty", self.lot_units)  # raises the error
+        steps = self.qty_steps.get(text)
+        if steps is None:
+            steps = self.steps(line, "qty", self.lot_units)
+            self.qty_steps[text] = steps
+        return steps
 
     def steps(self, line: dict[str, Any], key: str, step_units: int) -> int:
         value = line.get(key)
@@ -149,13 +176,16 @@ class Replayer:
 
     def flush_events(self) -> None:
         events = self.engine.drain()
+        if not events:
+            return
         for event in events:
-            if isinstance(event, Trade):
+            if type(event) is Trade:
                 self.trades += 1
                 self.base_lots += event.quantity
                 self.quote_tick_lots += event.quote_quantity
-        if events:
-            self.sha.update(("\n".join([event.line() for event in events]) + "\n").encode())
+        lines = [event.line() for event in events]
+        lines.append("")
+        self.sha.update("\n".join(lines).encode())
 
     def summary(self, wall_ns: int) -> dict[str, Any]:
         lat = sorted(self.latencies)
