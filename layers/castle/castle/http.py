@@ -3,10 +3,12 @@
 import json
 from typing import Any
 
+import psycopg
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from psycopg_pool import PoolTimeout
 from pydantic import ValidationError
 
-from castle.errors import CastleError, MandatoryParameterError
+from castle.errors import CastleError, MandatoryParameterError, ServiceUnavailableError
 from castle.observability import logger
 
 JSON = "application/json"
@@ -54,6 +56,13 @@ def install_error_handlers(app: APIGatewayRestResolver) -> None:
         body = json.dumps({"code": -1000, "msg": "Unknown endpoint."})
         return Response(status_code=404, content_type=JSON, body=body)
 
+    def unavailable(exc: Exception) -> Response[str]:
+        # The database dropped the connection (failover, restart, killed backend) or the pool ran dry:
+        # the transaction rolled back, so the client may retry (with its clientOrderId/idempotency key).
+        logger.warning("database unavailable", extra={"error": type(exc).__name__})
+        return error_response(ServiceUnavailableError())
+
     app.exception_handler(CastleError)(castle_error)
+    app.exception_handler([psycopg.OperationalError, PoolTimeout])(unavailable)
     app.exception_handler(ValidationError)(bad_model)
     app.not_found(not_found)
