@@ -24,9 +24,12 @@ fi
 
 # ---- aws-sam-cli in its own virtualenv (.venv-sam): it pins old boto3/pydantic/cfn-lint -------
 find_python312() {
-  command -v python3.12 2>/dev/null && return 0
-  for candidate in "$HOME"/.pyenv/versions/3.12*/bin/python3.12 /usr/local/bin/python3.12 /usr/bin/python3.12; do
-    [ -x "$candidate" ] && { echo "$candidate"; return 0; }
+  # A pyenv shim answers `command -v` without being runnable, so each candidate must really run.
+  local candidate
+  for candidate in "$(command -v python3.12 2>/dev/null)" "$HOME"/.pyenv/versions/3.12*/bin/python3.12 \
+      /usr/local/bin/python3.12 /usr/bin/python3.12; do
+    [ -n "$candidate" ] && [ -x "$candidate" ] && "$candidate" -c 'import venv' 2>/dev/null \
+      && { echo "$candidate"; return 0; }
   done
   return 1
 }
