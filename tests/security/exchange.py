@@ -26,7 +26,7 @@ import psycopg
 import pytest
 from moto import mock_aws
 
-from castle.adapters import secret_cipher, sqs_commands, wallets_wiring
+from castle.adapters import dynamo_connections, dynamo_marketdata, secret_cipher, sqs_commands, wallets_wiring
 from castle.adapters.postgres.ledger_store import PostgresLedger, get_ledger
 from castle.adapters.postgres.pool import close_pool
 from castle.adapters.redis_weights import get_weight_counter
@@ -39,7 +39,7 @@ from tests.support.cognito import cognito_event
 from tests.support.engine_tape import EngineTape, kinesis_event
 from tests.support.lambda_context import FakeLambdaContext
 from tests.support.stepfunctions import state_machine_definition
-from tests.support.template_tables import template
+from tests.support.template_tables import create_table, template
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
@@ -100,8 +100,13 @@ def market_handler() -> Any:
     return handler_for("/api/v3/depth")
 
 
+MARKET_TABLES = ("MarketStateTable", "MarketSeriesTable", "OrderBookDepthTable", "TradeExecutionsTable",
+                 "ConnectionsTable")  # fmt: skip
+
+
 def clear_caches() -> None:
     from account import api as account_api
+    from market import api as market_api
     from trading import dependencies
 
     get_settings.cache_clear()
@@ -112,6 +117,9 @@ def clear_caches() -> None:
     dependencies.clear_caches()
     account_api.get_api_key_store.cache_clear()
     wallets_wiring.clear_caches()
+    dynamo_marketdata.dynamodb.cache_clear()
+    dynamo_connections.connections.cache_clear()
+    market_api.store.cache_clear()
 
 
 def _order_queue_attributes() -> dict[str, str]:
@@ -233,6 +241,9 @@ def open_exchange(database_url: str) -> Iterator[Exchange]:
             roleArn="arn:aws:iam::123456789012:role/castle-local-states",
         )["stateMachineArn"]
         env.setenv("CASTLE_WITHDRAWAL_STATE_MACHINE_ARN", machine)
+        dynamodb = boto3.client("dynamodb", region_name=REGION)
+        for logical_id in MARKET_TABLES:
+            create_table(dynamodb, logical_id)
         clear_caches()
         try:
             yield Exchange(database_url, sqs, queue_url, get_ledger())
