@@ -20,6 +20,16 @@ from castle_engine.codes import (
     SELL,
 )
 
+# Text of the small ints (codes, zero quantities) that line() writes most: no str() per field.
+_SMALL_TEXT: Final[list[str]] = [str(i) for i in range(256)]
+
+
+def _num(value: int) -> str:
+    if 0 <= value < 256:
+        return _SMALL_TEXT[value]
+    return str(value)
+
+
 # The shared "no further levels" list of DepthUpdate.more (never mutated: add() replaces it).
 _NO_LEVELS: Final[list[int]] = []
 
@@ -88,9 +98,9 @@ class OrderAccepted(Event):
 
     def line(self) -> str:
         return (
-            f"{self.seq} A {self.order_id} {self.client_order_id} {self.user_id} {self.side} "
-            f"{self.order_type} {self.time_in_force} {self.price} {self.quantity} {self.quote_quantity} "
-            f"{self.stop_price} {self.order_list_id}"
+            f"{self.seq} A {self.order_id} {self.client_order_id} {self.user_id} {_num(self.side)} "
+            f"{_num(self.order_type)} {_num(self.time_in_force)} {self.price} {self.quantity} "
+            f"{_num(self.quote_quantity)} {_num(self.stop_price)} {self.order_list_id}"
         )
 
 
@@ -170,7 +180,7 @@ class Trade(Event):
     def line(self) -> str:
         return (
             f"{self.seq} T {self.trade_id} {self.price} {self.quantity} {self.maker_order_id} "
-            f"{self.taker_order_id} {self.maker_user_id} {self.taker_user_id} {self.taker_side}"
+            f"{self.taker_order_id} {self.maker_user_id} {self.taker_user_id} {_num(self.taker_side)}"
         )
 
 
@@ -221,8 +231,8 @@ class OrderDone(Event):
 
     def line(self) -> str:
         return (
-            f"{self.seq} D {self.order_id} {self.user_id} {self.status} {self.executed_quantity} "
-            f"{self.cumulative_quote_quantity} {self.reason}"
+            f"{self.seq} D {self.order_id} {self.user_id} {_num(self.status)} {_num(self.executed_quantity)} "
+            f"{_num(self.cumulative_quote_quantity)} {self.reason}"
         )
 
 
@@ -316,7 +326,12 @@ class DepthUpdate(Event):
         return self.levels(SELL)
 
     def line(self) -> str:
-        parts = [f"{self.seq} L {self.first_update_id} {self.last_update_id} b"]
+        head = f"{self.seq} L {self.first_update_id} {self.last_update_id} b"
+        if self.count == 1:
+            if self.side0 == BUY:
+                return f"{head} {self.price0}:{_num(self.qty0)} a"
+            return f"{head} a {self.price0}:{_num(self.qty0)}"
+        parts = [head]
         for price, qty in self.levels(BUY):
             parts.append(f"{price}:{qty}")
         parts.append("a")
