@@ -22,6 +22,8 @@ from tests.support.binance_client import BinanceSigner
 
 PASSWORD = "Castle-e2e-pass-1"
 DEADLINE_S = 20.0
+# The first sign-up of a session meets cold functions (PostConfirmation, API keys) on a busy machine.
+ACCOUNT_TIMEOUT_S = 30.0
 _T = TypeVar("_T")
 
 
@@ -48,7 +50,11 @@ def deposit(stack: RunningStack, user_id: str, funds: Mapping[str, Decimal]) -> 
 
 def new_trader(stack: RunningStack, funds: Mapping[str, Decimal], label: str = "e2e") -> Trader:
     email = f"{label}-{uuid.uuid4().hex[:10]}@castle.local"
-    tokens = httpx.post(f"{stack.url}/v1/auth/signup", json={"username": email, "password": PASSWORD})
+    tokens = httpx.post(
+        f"{stack.url}/v1/auth/signup",
+        json={"username": email, "password": PASSWORD},
+        timeout=ACCOUNT_TIMEOUT_S,
+    )
     assert tokens.status_code == 200, tokens.text
     id_token = tokens.json()["idToken"]
     user_id = str(jwt.decode(id_token, options={"verify_signature": False})["sub"])
@@ -57,6 +63,7 @@ def new_trader(stack: RunningStack, funds: Mapping[str, Decimal], label: str = "
         f"{stack.url}/v1/api-keys",
         json={"label": label, "permissions": ["read", "trade"]},
         headers={"Authorization": id_token},
+        timeout=ACCOUNT_TIMEOUT_S,
     )
     assert key.status_code in (200, 201), key.text
     return Trader(email, user_id, key.json()["apiKey"], key.json()["secretKey"])
@@ -91,7 +98,9 @@ def poll(
 def price_inside_spread(stack: RunningStack, symbol: str, fallback: Decimal) -> Decimal:
     """A price strictly between the book's best bid and best ask (other tests leave orders resting),
     so that our two traders meet each other and nobody else."""
-    book: dict[str, Any] = httpx.get(f"{stack.url}/api/v3/depth", params={"symbol": symbol}).json()
+    book: dict[str, Any] = httpx.get(
+        f"{stack.url}/api/v3/depth", params={"symbol": symbol}, timeout=ACCOUNT_TIMEOUT_S
+    ).json()
     bid = Decimal(book["bids"][0][0]) if book["bids"] else None
     ask = Decimal(book["asks"][0][0]) if book["asks"] else None
     tick = market(symbol).tick_size
