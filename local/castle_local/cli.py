@@ -53,6 +53,13 @@ def parser() -> argparse.ArgumentParser:
     up.add_argument("--no-engine", action="store_true", help="do not start the engine host processes")
     up.add_argument("--verbose", "-v", action="store_true", help="handlers log at INFO")
     up.add_argument("--demo-rate", type=float, default=4.0, help="demo orders per second (4)")
+    up.add_argument(
+        "--api-workers",
+        type=int,
+        default=StackConfig.api_workers,
+        help="worker processes running the API's functions, like Lambda containers "
+        f"(default {StackConfig.api_workers}; 0: in this process, one request at a time)",
+    )
 
     status = commands.add_parser("status", help="show what a running `castle up` is doing")
     status.add_argument("--port", type=int, default=8080)
@@ -90,6 +97,7 @@ def command_up(args: argparse.Namespace) -> int:
         engine=not args.no_engine,
         verbose=args.verbose,
         state_dir=args.state_dir,
+        api_workers=args.api_workers,
     )
     stack = LocalStack(config, say=say)
     try:

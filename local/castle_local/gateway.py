@@ -30,6 +30,7 @@ from typing import Any
 import jwt
 from aiohttp import WSMsgType, web
 
+from castle_local.containers import Containers, InProcessContainers, InvocationError
 from castle_local.lambda_router import LambdaRouter, error_payload
 from castle_local.template import ApiRoute, Template, WebSocketRoute
 
@@ -120,6 +121,8 @@ class Gateway:
         self.ws_route_selection = self._route_selection_expression()
         self.connections: dict[str, Connection] = {}
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="lambda")
+        # Where REST invocations run: worker processes (stack.py), else here one at a time.
+        self.containers: Containers = InProcessContainers(router, self.pool)
         self.stats = GatewayStats()
         self._verifiers: dict[str, JwtVerifier] = {}
         self.host = "127.0.0.1:8080"
@@ -229,12 +232,12 @@ class Gateway:
             if claims is None:
                 return web.json_response({"message": "Unauthorized"}, status=401)
         event = await self.rest_event(request, route, params, claims)
-        loop = asyncio.get_running_loop()
         try:
-            result = await loop.run_in_executor(self.pool, self.router.invoke, route.function_id, event)
+            result = await asyncio.wrap_future(self.containers.submit(route.function_id, event))
         except Exception as exc:  # an unhandled exception in the handler is a 502, as on AWS
+            payload = exc.payload if isinstance(exc, InvocationError) else error_payload(exc)
             print(
-                f"castle: {route.function_id} raised {error_payload(exc)['errorType']}: {exc}",
+                f"castle: {route.function_id} raised {payload['errorType']}: {payload['errorMessage']}",
                 file=sys.__stderr__,
                 flush=True,
             )

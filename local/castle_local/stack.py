@@ -27,6 +27,7 @@ from castle_local.aws import (
     port_is_free,
 )
 from castle_local.cognito import CognitoProxy, user_pool
+from castle_local.containers import ProcessContainers
 from castle_local.gateway import Gateway
 from castle_local.lambda_router import LambdaRouter, route_moto_lambda_invokes
 from castle_local.pollers import EventSources
@@ -49,6 +50,8 @@ class StackConfig:
     verbose: bool = False
     template_path: Path | None = None
     state_dir: Path | None = None
+    # Worker processes running the API's functions (0: in this process, one request at a time).
+    api_workers: int = min(4, 2 * (os.cpu_count() or 1))
 
 
 @dataclass
@@ -245,6 +248,14 @@ class LocalStack:
             status=self.status,
         )
         gateway.host = f"127.0.0.1:{self.config.port}"
+        if self.config.api_workers > 0:
+            gateway.containers = ProcessContainers(
+                self.router,
+                workers=self.config.api_workers,
+                environment=self.environment,
+                log_path=self.functions_log,
+                warm=sorted({r.function_id for r in self.template.api_routes()}),
+            )
         pool = user_pool(self.template)
         if pool is not None:
             proxy = CognitoProxy(self.template, self.router, pool, self.factory.client("cognito-idp"))
@@ -262,6 +273,7 @@ class LocalStack:
 
         gateway.seed = seed
         self.gateway = gateway
+        await asyncio.get_running_loop().run_in_executor(None, gateway.containers.wait_ready)
         self.runner = web.AppRunner(gateway.app(), access_log=None, handle_signals=False)
         await self.runner.setup()
         site = web.TCPSite(self.runner, "127.0.0.1", self.config.port, reuse_address=True)
@@ -297,6 +309,7 @@ class LocalStack:
         if self.sources is not None:
             self.sources.stop()
         if self.gateway is not None:
+            self.gateway.containers.close()
             self.gateway.pool.shutdown(wait=False, cancel_futures=True)
         if self.moto is not None:
             self.moto.stop()
