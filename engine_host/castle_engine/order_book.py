@@ -102,15 +102,16 @@ class OrderBook:
         self._last_price = 0
         self._price_moved = False
         self._arrival = 0
-        self._bid_levels: dict[int, Level] = {}
-        self._ask_levels: dict[int, Level] = {}
+        self._bid_levels: dict[object, Level] = {}
+        self._ask_levels: dict[object, Level] = {}
         self._bid_keys: list[int] = []
         self._ask_keys: list[int] = []
-        self._resting: dict[int, Order] = {}
+        # Keyed by the boxed ids/prices kept on Order.key / Level.key: no int boxing per dict operation.
+        self._resting: dict[object, Order] = {}
         self._stops: dict[int, Order] = {}
         self._stops_up: list[Order] = []
         self._stops_down: list[Order] = []
-        self._seen: set[int] = set()
+        self._seen: set[object] = set()
         self._client_ids: dict[str, int] = {}
         # Levels changed by the current command: the first _ndirty entries (the list is reused).
         self._dirty: list[Level] = []
@@ -255,7 +256,9 @@ class OrderBook:
         """The reject reason, or "" (and the order id is now used: a later duplicate is refused)."""
         seen = self._seen
         used_before = len(seen)
-        seen.add(order.order_id)  # one hash lookup for both the check and the insertion
+        key: object = order.order_id
+        order.key = key
+        seen.add(key)  # one hash lookup for both the check and the insertion
         if len(seen) == used_before:
             return DUPLICATE_ORDER_ID
         if self.status != TRADING:
@@ -603,7 +606,7 @@ class OrderBook:
         level = levels.get(price)
         if level is None:
             level = Level(price, order.side)
-            levels[price] = level
+            levels[level.key] = level
             if not keys or keys[-1] < key:
                 keys.append(key)
             else:
@@ -623,7 +626,11 @@ class OrderBook:
         level.count += 1
         if not level.dirty:
             self._mark(level)
-        self._resting[order.order_id] = order
+        order_key = order.key
+        if order_key is None:
+            order_key = order.order_id
+            order.key = order_key
+        self._resting[order_key] = order
 
     def _unlink(self, level: Level, order: Order) -> None:
         """Take a resting order out of its level (the level stays, possibly empty)."""
@@ -641,16 +648,16 @@ class OrderBook:
         order.next = None
         order.level = None
         level.count -= 1
-        del self._resting[order.order_id]
+        del self._resting[order.key]
 
     def _drop_level(self, level: Level) -> None:
         if level.side == BUY:
             keys = self._bid_keys
-            del self._bid_levels[level.price]
+            del self._bid_levels[level.key]
             key = level.price
         else:
             keys = self._ask_keys
-            del self._ask_levels[level.price]
+            del self._ask_levels[level.key]
             key = -level.price
         if keys[-1] == key:
             keys.pop()
@@ -780,7 +787,8 @@ class OrderBook:
         """Swap `new` into `old`'s place in the queue (a same-price quantity reduction)."""
         level = self._level_of(old)
         self._done(old, CANCELED, REASON_REPLACED)
-        self._seen.add(new.order_id)
+        new.key = new.order_id
+        self._seen.add(new.key)
         self._accept(new)
         new.prev = old.prev
         new.next = old.next
@@ -799,8 +807,8 @@ class OrderBook:
         new.arrival = old.arrival
         level.total += new.remaining - old.remaining
         self._mark(level)
-        del self._resting[old.order_id]
-        self._resting[new.order_id] = new
+        del self._resting[old.key]
+        self._resting[new.key] = new
 
     def _flush_depth(self) -> None:
         count = self._ndirty
@@ -878,7 +886,7 @@ class OrderBook:
                     -1 if sibling is None else sibling.order_id,
                 ]
             )
-        seen = sorted(self._seen)
+        seen = sorted([order_id for order_id in self._seen if isinstance(order_id, int)])
         deltas: list[int] = []
         previous = 0
         for order_id in seen:

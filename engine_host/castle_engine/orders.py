@@ -70,6 +70,8 @@ class Order:
     next: "Order | None"
     sibling: "Order | None"
     level: "Level | None"
+    # order_id as an object, set by the book when it admits the order: the key of its dicts.
+    key: object
     arrival: int
 
     def __init__(
@@ -107,6 +109,7 @@ class Order:
         self.next = None
         self.sibling = None
         self.level = None
+        self.key = None
         self.arrival = 0
 
     def __repr__(self) -> str:
@@ -121,6 +124,8 @@ class Level:
 
     price: int
     side: int
+    # price as an object: the level's key in its book's dict (boxed once).
+    key: object
     total: int
     count: int
     head: Order | None
@@ -130,6 +135,7 @@ class Level:
     def __init__(self, price: int, side: int) -> None:
         self.price = price
         self.side = side
+        self.key = price
         self.total = 0
         self.count = 0
         self.head = None
