@@ -35,6 +35,9 @@ _NO_LEVELS: Final[list[int]] = []
 
 
 class Event:
+    """Base of the engine events. Subclasses set kind/symbol/seq themselves rather than calling
+    super().__init__ (one call less per event on the hot path)."""
+
     kind: int
     symbol: str
     seq: int
@@ -83,7 +86,9 @@ class OrderAccepted(Event):
         stop_price: int,
         order_list_id: int,
     ) -> None:
-        super().__init__(EV_ACCEPTED, symbol, seq)
+        self.kind = EV_ACCEPTED
+        self.symbol = symbol
+        self.seq = seq
         self.order_id = order_id
         self.client_order_id = client_order_id
         self.user_id = user_id
@@ -115,7 +120,9 @@ class OrderRejected(Event):
     def __init__(
         self, symbol: str, seq: int, order_id: int, client_order_id: str, user_id: str, reason: str
     ) -> None:
-        super().__init__(EV_REJECTED, symbol, seq)
+        self.kind = EV_REJECTED
+        self.symbol = symbol
+        self.seq = seq
         self.order_id = order_id
         self.client_order_id = client_order_id
         self.user_id = user_id
@@ -131,7 +138,9 @@ class CancelRejected(Event):
     reason: str
 
     def __init__(self, symbol: str, seq: int, order_id: int, user_id: str, reason: str) -> None:
-        super().__init__(EV_CANCEL_REJECTED, symbol, seq)
+        self.kind = EV_CANCEL_REJECTED
+        self.symbol = symbol
+        self.seq = seq
         self.order_id = order_id
         self.user_id = user_id
         self.reason = reason
@@ -166,7 +175,9 @@ class Trade(Event):
         taker_user_id: str,
         taker_side: int,
     ) -> None:
-        super().__init__(EV_TRADE, symbol, seq)
+        self.kind = EV_TRADE
+        self.symbol = symbol
+        self.seq = seq
         self.trade_id = trade_id
         self.price = price
         self.quantity = quantity
@@ -191,7 +202,9 @@ class OrderTriggered(Event):
     user_id: str
 
     def __init__(self, symbol: str, seq: int, order_id: int, user_id: str) -> None:
-        super().__init__(EV_TRIGGERED, symbol, seq)
+        self.kind = EV_TRIGGERED
+        self.symbol = symbol
+        self.seq = seq
         self.order_id = order_id
         self.user_id = user_id
 
@@ -221,7 +234,9 @@ class OrderDone(Event):
         cumulative_quote_quantity: int,
         reason: str,
     ) -> None:
-        super().__init__(EV_DONE, symbol, seq)
+        self.kind = EV_DONE
+        self.symbol = symbol
+        self.seq = seq
         self.order_id = order_id
         self.user_id = user_id
         self.status = status
@@ -265,7 +280,9 @@ class DepthUpdate(Event):
         bids: list[tuple[int, int]] | None = None,
         asks: list[tuple[int, int]] | None = None,
     ) -> None:
-        super().__init__(EV_DEPTH, symbol, seq)
+        self.kind = EV_DEPTH
+        self.symbol = symbol
+        self.seq = seq
         self.first_update_id = first_update_id
         self.last_update_id = last_update_id
         self.count = 0
@@ -344,7 +361,9 @@ class SymbolStatusChanged(Event):
     status: int
 
     def __init__(self, symbol: str, seq: int, status: int) -> None:
-        super().__init__(EV_STATUS, symbol, seq)
+        self.kind = EV_STATUS
+        self.symbol = symbol
+        self.seq = seq
         self.status = status
 
     def line(self) -> str:

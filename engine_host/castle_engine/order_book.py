@@ -822,7 +822,10 @@ class OrderBook:
         if count == 1:
             level = dirty[0]
             level.dirty = False
-            update.add(level.side, level.price, level.total)
+            update.count = 1
+            update.side0 = level.side
+            update.price0 = level.price
+            update.qty0 = level.total
         else:
             # A price can appear twice (a level emptied then re-created): it is reported once, at
             # its first place, with the total of its last level.
