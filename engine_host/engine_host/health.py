@@ -5,6 +5,7 @@ GET /health         200 with the node's status (role, epoch, last sequence, lag)
 GET /health/active  200 only on the active node (for a failover record's health check).
 """
 
+import contextlib
 import threading
 import time
 from dataclasses import asdict, dataclass, field
@@ -59,7 +60,8 @@ class HealthServer:
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
-                self.wfile.write(body)
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    self.wfile.write(body)
 
             def log_message(self, format: str, *args: Any) -> None:  # quiet: health checks are frequent
                 return

@@ -57,7 +57,9 @@ class EngineHost:
         timings: HostTimings,
         dedup_window: int = 200_000,
         pipeline_factory: Callable[[], CommandPipeline] | None = None,
+        node_group: str = "active",
     ) -> None:
+        self.node_group = node_group
         self.source = source
         self.sink = sink
         self.replication = replication
@@ -97,7 +99,7 @@ class EngineHost:
         finally:
             self.status.role = "stopping"
             self.journal.close()
-            self.metrics.flush(self.status.role)
+            self.metrics.flush(self.status.role, self.node_group)
 
     # ---- standby ------------------------------------------------------------------------------------
     def _follow(self, grace_ms: int) -> tuple[int, Unconfirmed] | None:
@@ -114,7 +116,7 @@ class EngineHost:
             status.beat()
             now = time.monotonic()
             if now >= next_flush:
-                self.metrics.flush("standby")
+                self.metrics.flush("standby", self.node_group)
                 next_flush = now + self.timings.metrics_flush_ms / 1000
             if now >= may_take_over_at and self.lease.holder() is None:
                 epoch = self.lease.try_acquire()
@@ -235,7 +237,7 @@ class EngineHost:
                     self.journal.write_snapshot(snapshot)
                     next_local_snapshot = now + timings.local_snapshot_interval_ms / 1000
             if now >= next_flush:
-                self.metrics.flush("active")
+                self.metrics.flush("active", self.node_group)
                 next_flush = now + timings.metrics_flush_ms / 1000
 
     def _handle(self, epoch: int, messages: list[ReceivedMessage]) -> None:

@@ -54,10 +54,13 @@ class HostMetrics:
             self._window.publish_ms_total += elapsed_ms
             self._window.publish_ms_max = max(self._window.publish_ms_max, elapsed_ms)
 
-    def flush(self, role: str) -> None:
+    def flush(self, role: str, node_group: str) -> None:
+        """One EMF document; `Heartbeat` (1 per flush while the loop runs) backs the failover alarms."""
         with self._lock:
             w, self._window = self._window, _Window()
-        metrics.add_dimension(name="role", value=role)
+        metrics.add_dimension(name="node_group", value=node_group)
+        metrics.add_metric(name="Heartbeat", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name="IsActive", unit=MetricUnit.Count, value=1 if role == "active" else 0)
         metrics.add_metric(name="Batches", unit=MetricUnit.Count, value=w.batches)
         metrics.add_metric(name="CommandsApplied", unit=MetricUnit.Count, value=w.commands)
         metrics.add_metric(name="EventsPublished", unit=MetricUnit.Count, value=w.events)

@@ -54,6 +54,7 @@ def build_host(settings: HostSettings) -> EngineHost:
         journal=LocalJournal(settings.engine_journal_dir),
         timings=timings,
         dedup_window=settings.engine_dedup_window,
+        node_group=settings.engine_node_group or settings.engine_role,
     )
 
 

@@ -27,6 +27,8 @@ class HostSettings(BaseSettings):
     # tries at once, "standby" first follows the active and only takes over when the lease expires.
     engine_node_id: str = Field(default_factory=socket.gethostname)
     engine_role: Role = "active"
+    # The placement this node stands for (its AZ's failover record); defaults to the role.
+    engine_node_group: str = ""
     # Namespace of this engine cluster's Redis keys (lease, epoch, snapshot, journal tail).
     engine_redis_prefix: str = "castle:engine"
     engine_journal_dir: Path = Path("/var/lib/castle-engine/journal")
