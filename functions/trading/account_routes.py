@@ -1,4 +1,4 @@
-"""USER_DATA endpoints: query order, open orders, all orders, account, my trades."""
+"""USER_DATA endpoints: query order, open orders, all orders, account, my trades, trade fees."""
 
 from typing import Any
 
@@ -7,6 +7,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from castle.auth.api_keys import READ
 from castle.orders import queries
 from castle.orders.parameters import check_known, parse_optional_symbol, parse_symbol
+from castle.orders.placement import trade_fees
 from trading.dependencies import get_trading_ports, now_ms, signed_request
 
 router = Router()  # type: ignore[no-untyped-call]  # Powertools leaves __init__ unannotated
@@ -49,3 +50,10 @@ def my_trades() -> list[dict[str, Any]]:
     check_known(request.params, {"symbol", "orderId", "startTime", "endTime", "fromId", "limit"})
     market = parse_symbol(request.params)
     return queries.my_trades(market, request.params, request.caller.user_id, get_trading_ports())
+
+
+@router.get("/sapi/v1/asset/tradeFee")
+def trade_fee() -> list[dict[str, str]]:
+    request = signed_request(router.current_event.raw_event, READ)
+    check_known(request.params, {"symbol"})
+    return trade_fees(parse_optional_symbol(request.params))

@@ -1,7 +1,8 @@
 """Existing Binance Spot client libraries, unchanged, against `castle up`: only the base URL differs.
 
 python-binance: `Client(key, secret, ping=False)`, then `client.API_URL = <stack>/api` (its documented
-way to point at another endpoint, as for the testnet), then `ping()`.
+way to point at another endpoint, as for the testnet; `MARGIN_API_URL = <stack>/sapi` for the fee
+rates), then `ping()`.
 ccxt: `ccxt.binance` with every `urls['api']` host replaced by the stack; margin pairs and the
 currencies list (SAPI endpoints, outside the Spot API) switched off by its own options.
 
@@ -33,6 +34,7 @@ FALLBACK_PRICE = Decimal("60000")
 def python_binance(stack: RunningStack, trader: Trader) -> Any:
     client = Client(trader.api_key, trader.secret, ping=False)
     client.API_URL = f"{stack.url}/api"
+    client.MARGIN_API_URL = f"{stack.url}/sapi"  # only for get_trade_fee (/sapi/v1/asset/tradeFee)
     client.ping()
     return client
 
@@ -164,6 +166,16 @@ def test_python_binance_market_buy_fills_against_a_resting_sell_and_shows_in_tra
     assert_conserved(stack.database_url)
 
 
+def test_python_binance_reads_the_trade_fee_rates_of_a_symbol(stack: RunningStack) -> None:
+    client = python_binance(stack, trader(stack))
+    rate = Decimal(market(SYMBOL).taker_fee_bps) / 10_000
+
+    [rates] = client.get_trade_fee(symbol=SYMBOL)
+
+    assert rates["symbol"] == SYMBOL
+    assert Decimal(rates["makerCommission"]) == Decimal(rates["takerCommission"]) == rate
+
+
 # ---- ccxt -------------------------------------------------------------------------------------------
 
 
@@ -268,3 +280,15 @@ def test_ccxt_cancel_all_orders_cancels_every_open_order_and_releases_the_holds(
     btc = poll(lambda: exchange.fetch_balance()["BTC"], lambda b: b["used"] == 0, "the base holds released")
     assert Decimal(str(btc["free"])) == FUNDS["BTC"]
     assert_conserved(stack.database_url)
+
+
+def test_ccxt_fetches_the_trading_fees_of_every_market(stack: RunningStack) -> None:
+    exchange = ccxt_binance(stack, trader(stack))
+    exchange.load_markets()
+
+    fees = exchange.fetch_trading_fees()
+
+    assert {"BTC/USDT", "ETH/USDT", "ETH/BTC"} <= set(fees)
+    rate = float(Decimal(market(SYMBOL).taker_fee_bps) / 10_000)
+    assert (fees[CCXT_SYMBOL]["maker"], fees[CCXT_SYMBOL]["taker"]) == (rate, rate)
+    assert exchange.fetch_trading_fee(CCXT_SYMBOL)["taker"] == rate

@@ -146,6 +146,13 @@ ROUTES: dict[tuple[str, str], tuple[str, str, str, tuple[str, ...], str]] = {
         ("symbol", "orderId", "startTime", "endTime", "fromId", "limit"),
         "Array",
     ),
+    ("GET", "/sapi/v1/asset/tradeFee"): (
+        "Trade fee rates per symbol (USER_DATA, Binance wallet API)",
+        "Trading",
+        _SIGNED,
+        ("symbol",),
+        "Array",
+    ),
     ("GET", "/v1/profile"): ("The signed-in user", "Account", _COGNITO, (), "Object"),
     ("GET", "/v1/balances"): ("Balances (free / locked per asset)", "Account", _COGNITO, (), "Object"),
     ("GET", "/v1/positions"): ("Positions per symbol", "Account", _COGNITO, (), "Object"),

@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from castle.contracts.commands import NewOrder, OrderSpec, StpMode
-from castle.domain.markets import MARKETS
+from castle.domain.markets import MARKETS, Market
 from castle.domain.money import from_minor
 from castle.errors import ExecutionUnknownError, ServiceUnavailableError
 from castle.ledger.models import OrderRecord, OrderRequest
@@ -129,6 +129,20 @@ def place_order(order: NewOrderParams, *, user_id: str, now_ms: int, ports: Trad
 def fee_rate(bps: int) -> str:
     """Basis points as Binance's rate string: 10 -> "0.00100000" (exact, no float)."""
     return f"{Decimal(bps).scaleb(-4):.8f}"
+
+
+def trade_fees(market: Market | None) -> list[dict[str, str]]:
+    """GET /sapi/v1/asset/tradeFee (Binance wallet API; ccxt fetchTradingFees, python-binance
+    get_trade_fee): maker/taker rates of one symbol, or of every symbol."""
+    markets = [market] if market is not None else list(MARKETS.values())
+    return [
+        {
+            "symbol": m.symbol,
+            "makerCommission": fee_rate(m.maker_fee_bps),
+            "takerCommission": fee_rate(m.taker_fee_bps),
+        }
+        for m in markets
+    ]
 
 
 def commission_rates(symbol: str) -> dict[str, Any]:
