@@ -185,8 +185,8 @@ def test_withdrawal_hold_whose_backend_is_killed_is_transient_and_its_retry_hold
 
 # ---- a failover during a run of orders ----------------------------------------------------------
 
-RUN_ORDERS = 120
-KILL_AT = 40
+RUN_ORDERS = 80
+KILL_AT = 30
 
 
 def test_a_failover_during_a_run_of_orders_fails_only_the_transaction_in_flight(
