@@ -242,12 +242,81 @@ def replay(path: str, symbol: str, tick: Decimal, lot: Decimal, cyclic_gc: bool 
 
 def _replay_lines(path: str, replayer: Replayer, loads: Any) -> dict[str, Any]:
     start = time.perf_counter_ns()
+    engine = replayer.engine
+    events = engine.events
+    submit_timed = engine.submit_timed
+    cancel_timed = engine.cancel_timed
+    latencies = replayer.latencies
+    owners = replayer.owners
+    price_steps = replayer.price_steps
+    qty_steps = replayer.qty_steps
+    sides = _SIDES
+    tifs = _TIFS
+    symbol = ""  # the default symbol, once registered
     with open(path, "rb") as lines:
         for number, raw in enumerate(lines, 1):
             if not raw.strip():
                 continue
             try:
-                replayer.apply(loads(raw))
+                line = loads(raw)
+                # Fast path for the two commonest shapes, fully formed (anything else, including every
+                # malformed line, takes Replayer.apply and its checks): a plain GTC/IOC/FOK limit
+                # order whose price and quantity were seen before, and a cancel of a known order.
+                if type(line) is dict:
+                    size = len(line)
+                    op = line.get("op")
+                    if op == "limit" and size == 7:
+                        price_text = line.get("price")
+                        qty_text = line.get("qty")
+                        side_text = line.get("side")
+                        tif_text = line.get("tif")
+                        user = line.get("user")
+                        text_id = line.get("id")
+                        price = qty = 0
+                        side = tif = -1
+                        if (
+                            type(price_text) is str
+                            and type(qty_text) is str
+                            and type(side_text) is str
+                            and type(tif_text) is str
+                        ):
+                            price = price_steps.get(price_text, 0)
+                            qty = qty_steps.get(qty_text, 0)
+                            side = sides.get(side_text, -1)
+                            tif = tifs.get(tif_text, -1)
+                        if (
+                            price
+                            and qty
+                            and side >= 0
+                            and tif >= 0
+                            and symbol
+                            and type(user) is str
+                            and user
+                            and type(text_id) is str
+                            and text_id.isdecimal()
+                        ):
+                            order_id = int(text_id)
+                            order = Order(order_id, user, side, codes.LIMIT, price, qty, tif)
+                            owners[order_id] = (symbol, user)
+                            latencies.append(submit_timed(symbol, order))
+                            replayer.ops += 1
+                            if len(events) >= HASH_BATCH:
+                                replayer.flush_events()
+                            continue
+                    elif op == "cancel" and size == 2:
+                        text_id = line.get("id")
+                        if type(text_id) is str and text_id.isdecimal():
+                            order_id = int(text_id)
+                            owner = owners.get(order_id)
+                            if owner is not None:
+                                latencies.append(cancel_timed(owner[0], order_id, owner[1]))
+                                replayer.ops += 1
+                                if len(events) >= HASH_BATCH:
+                                    replayer.flush_events()
+                                continue
+                replayer.apply(line)
+                if not symbol and replayer.default_symbol in replayer.known_symbols:
+                    symbol = replayer.default_symbol
             except ReplayError as exc:
                 raise ReplayError(f"{path}:{number}: {exc}") from exc
             except ValueError as exc:  # JSON decoding (orjson.JSONDecodeError is a ValueError)

@@ -3,11 +3,13 @@
 import json
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from castle_engine.replay import main as replay_main
+from castle_engine.replay import replay
 from castle_engine.workload import generate
 
 SUMMARY_FIELDS = {
@@ -104,3 +106,21 @@ def test_workload_is_deterministic_for_a_seed() -> None:
     generate(500, 9, second)
 
     assert first == second
+
+
+def test_replay_gives_the_same_summary_whether_lines_take_the_fast_path_or_the_general_one(
+    tmp_path: Path,
+) -> None:
+    lines: list[str] = []
+    generate(3000, 5, lines)
+    # An explicit "symbol" field sends every line through the general (fully checked) conversion.
+    general = [line[:-1] + ',"symbol":"BTCUSDT"}' for line in lines]
+    (tmp_path / "fast.jsonl").write_text("\n".join(lines) + "\n")
+    (tmp_path / "general.jsonl").write_text("\n".join(general) + "\n")
+
+    fast = replay(str(tmp_path / "fast.jsonl"), "BTCUSDT", Decimal("0.01"), Decimal("0.0001"))
+    slow = replay(str(tmp_path / "general.jsonl"), "BTCUSDT", Decimal("0.01"), Decimal("0.0001"))
+
+    same = ("ops", "trades", "base_volume", "quote_volume", "events_sha256", "resting")
+    assert [fast[key] for key in same] == [slow[key] for key in same]
+    assert fast["trades"] > 0
