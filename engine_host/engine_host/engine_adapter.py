@@ -39,6 +39,8 @@ _TIFS = {name: code for code, name in enumerate(codes.TIF_NAMES)}
 _STPS = {name: code for code, name in enumerate(codes.STP_NAMES)}
 _STATUSES = {name: code for code, name in enumerate(codes.STATUS_NAMES)}
 DECIMALS = 8
+_TEXT_CACHE_LIMIT = 200_000
+_PRICE_TEXT: dict[tuple[int, int], str] = {}
 
 
 class AmountConversionError(ValueError):
@@ -90,7 +92,13 @@ class MarketScale:
         return int(value / (self.market.tick_size * self.market.lot_size))
 
     def price(self, ticks: int) -> str:
-        return format_units(ticks * self.tick_units, DECIMALS)
+        # Prices repeat (book levels, trades): formatting each once is the biggest saving here.
+        text = _PRICE_TEXT.get((self.tick_units, ticks))
+        if text is None:
+            if len(_PRICE_TEXT) > _TEXT_CACHE_LIMIT:
+                _PRICE_TEXT.clear()
+            text = _PRICE_TEXT[(self.tick_units, ticks)] = format_units(ticks * self.tick_units, DECIMALS)
+        return text
 
     def quantity(self, lots: int) -> str:
         return format_units(lots * self.lot_units, DECIMALS)
@@ -181,20 +189,28 @@ class EngineAdapter:
 
     # ---- events out -------------------------------------------------------------------------------
     def encode_events(self, events: list[ev.Event], command_id: str, ts_ms: int) -> list[OutboundRecord]:
+        if not events:
+            return []
+        # One command's events all belong to its symbol.
+        symbol = events[0].symbol
+        scale = self.scales[symbol]
+        fields_of = self.event_fields
+        dumps = orjson.dumps
         records: list[OutboundRecord] = []
         for event in events:
-            body = self.event_fields(event)
+            body = fields_of(event, scale)
             body["v"] = 1
-            body["symbol"] = event.symbol
+            body["symbol"] = symbol
             body["seq"] = event.seq
             body["ts_ms"] = ts_ms
             body["command_id"] = command_id
-            records.append(OutboundRecord(event.symbol, orjson.dumps(body)))
+            records.append(OutboundRecord(symbol, dumps(body)))
         return records
 
-    def event_fields(self, event: ev.Event) -> dict[str, object]:
+    def event_fields(self, event: ev.Event, scale: MarketScale | None = None) -> dict[str, object]:
         """The contract fields of one engine event (see castle.contracts.events)."""
-        scale = self.scales[event.symbol]
+        if scale is None:
+            scale = self.scales[event.symbol]
         if isinstance(event, ev.Trade):
             return {
                 "type": "trade",

@@ -10,11 +10,10 @@ EventSink: where engine events go (Kinesis on AWS), partition key = symbol, in o
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 
-@dataclass(frozen=True, slots=True)
-class ReceivedMessage:
+class ReceivedMessage(NamedTuple):
     body: bytes
     # Opaque handle to acknowledge the message (an SQS receipt handle).
     receipt: str
@@ -24,8 +23,7 @@ class ReceivedMessage:
     sent_ms: int = 0
 
 
-@dataclass(frozen=True, slots=True)
-class OutboundRecord:
+class OutboundRecord(NamedTuple):
     partition_key: str
     data: bytes
 
