@@ -26,6 +26,7 @@ import time
 from collections import defaultdict, deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -80,7 +81,8 @@ class LoadGenerator:
                 if delay > 0:
                     await asyncio.sleep(delay)
                 self.results.late_s.append(max(0.0, time.perf_counter() - due))
-                task = asyncio.create_task(self.one(http, self.pick(), due))
+                name, placed = self.pick()
+                task = asyncio.create_task(self.one(http, name, placed, due))
                 tasks.add(task)
                 task.add_done_callback(tasks.discard)
                 self.results.sent += 1
@@ -89,13 +91,18 @@ class LoadGenerator:
                 await asyncio.wait(tasks, timeout=60)
             return sending_s
 
-    def pick(self) -> str:
+    def pick(self) -> tuple[str, tuple[Trader, str, int] | None]:
+        """The next request; a cancel takes its order now (each placed order is cancelled once)."""
         name = self.rng.choices(self.names, self.weights)[0]
-        if name == "DELETE /api/v3/order" and not self.placed:
-            return "POST /api/v3/order"
-        return name
+        if name != "DELETE /api/v3/order":
+            return name, None
+        if not self.placed:
+            return "POST /api/v3/order", None
+        return name, self.placed.popleft()
 
-    async def one(self, http: aiohttp.ClientSession, name: str, due: float) -> None:
+    async def one(
+        self, http: aiohttp.ClientSession, name: str, placed: tuple[Trader, str, int] | None, due: float
+    ) -> None:
         method, path = name.split(" ", 1)
         symbol = self.rng.choice(SYMBOLS)
         user = self.rng.choice(self.users)
@@ -116,7 +123,8 @@ class LoadGenerator:
             ]  # fmt: skip
             query, headers = user.query(params), {"X-MBX-APIKEY": user.api_key}
         else:
-            user, symbol, order_id = self.placed.popleft()
+            assert placed is not None
+            user, symbol, order_id = placed
             query = user.query([("symbol", symbol), ("orderId", str(order_id))])
             headers = {"X-MBX-APIKEY": user.api_key}
         try:
@@ -219,8 +227,8 @@ def main() -> None:
     print_table(result)
     print(json.dumps(result))
     if args.json:
-        with open(args.json, "w") as out:
-            json.dump(result, out, indent=2)
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json).write_text(json.dumps(result, indent=2) + "\n")
 
 
 if __name__ == "__main__":

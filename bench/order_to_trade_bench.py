@@ -22,6 +22,7 @@ import json
 import sys
 import time
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -153,8 +154,8 @@ def main() -> None:
     )
     print(json.dumps(result))
     if args.json:
-        with open(args.json, "w") as out:
-            json.dump(result, out, indent=2)
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json).write_text(json.dumps(result, indent=2) + "\n")
 
 
 if __name__ == "__main__":

@@ -41,8 +41,16 @@ class InvocationError(RuntimeError):
         self.payload = payload
 
 
+class IntegrationTimeoutError(TimeoutError):
+    """The request waited for a container past API Gateway's integration timeout: never invoked."""
+
+
+# API Gateway answers 504 after 29 s; a request still queued by then is dropped, not run late.
+INTEGRATION_TIMEOUT_S = 29.0
+
+
 class Containers(Protocol):
-    def submit(self, function_id: str, event: dict[str, Any]) -> Future[Any]: ...
+    def submit(self, function_id: str, event: dict[str, Any], deadline: float) -> Future[Any]: ...
 
     def wait_ready(self, timeout_s: float = 180.0) -> None: ...
 
@@ -57,12 +65,14 @@ class InProcessContainers:
         self.pool = pool
         self._one_at_a_time = threading.Lock()
 
-    def _invoke(self, function_id: str, event: dict[str, Any]) -> Any:
+    def _invoke(self, function_id: str, event: dict[str, Any], deadline: float) -> Any:
         with self._one_at_a_time:
+            if time.time() > deadline:
+                raise IntegrationTimeoutError(function_id)
             return self.router.invoke(function_id, event)
 
-    def submit(self, function_id: str, event: dict[str, Any]) -> Future[Any]:
-        future: Future[Any] = self.pool.submit(self._invoke, function_id, event)
+    def submit(self, function_id: str, event: dict[str, Any], deadline: float) -> Future[Any]:
+        future: Future[Any] = self.pool.submit(self._invoke, function_id, event, deadline)
         return future
 
     def wait_ready(self, timeout_s: float = 180.0) -> None:
@@ -114,28 +124,30 @@ class ProcessContainers:
         for future in self._starting:
             future.result(timeout=max(0.0, deadline - time.monotonic()))
 
-    def submit(self, function_id: str, event: dict[str, Any]) -> Future[Any]:
+    def submit(self, function_id: str, event: dict[str, Any], deadline: float) -> Future[Any]:
         fn = self.router.find(function_id)
         self.router.stats[fn.logical_id].invocations += 1
         with self._lock:
             try:
-                inner = self._pool.submit(_invoke, fn.logical_id, event)
+                inner = self._pool.submit(_invoke, fn.logical_id, event, deadline)
             except BrokenProcessPool:
                 # A container died (killed, out of memory): replace them all, as Lambda would.
                 self._pool.shutdown(wait=False, cancel_futures=True)
                 self._pool = self._new_pool()
-                inner = self._pool.submit(_invoke, fn.logical_id, event)
+                inner = self._pool.submit(_invoke, fn.logical_id, event, deadline)
         outer: Future[Any] = Future()
 
-        def settle(done: Future[tuple[bool, Any]]) -> None:
+        def settle(done: Future[tuple[str, Any]]) -> None:
             try:
-                ok, value = done.result()
+                outcome, value = done.result()
             except BaseException as exc:  # BrokenProcessPool, cancelled: the invocation failed
                 self.router.stats[fn.logical_id].errors += 1
                 outer.set_exception(exc)
                 return
-            if ok:
+            if outcome == "ok":
                 outer.set_result(value)
+            elif outcome == "late":
+                outer.set_exception(IntegrationTimeoutError(function_id))
             else:
                 self.router.stats[fn.logical_id].errors += 1
                 outer.set_exception(InvocationError(value))
@@ -176,9 +188,11 @@ def _ready() -> bool:
     return _router is not None
 
 
-def _invoke(function_id: str, event: dict[str, Any]) -> tuple[bool, Any]:
+def _invoke(function_id: str, event: dict[str, Any], deadline: float) -> tuple[str, Any]:
     assert _router is not None
+    if time.time() > deadline:
+        return "late", None
     try:
-        return True, _router.invoke(function_id, event)
+        return "ok", _router.invoke(function_id, event)
     except Exception as exc:  # reported to the gateway as Lambda reports an unhandled error
-        return False, error_payload(exc)
+        return "error", error_payload(exc)

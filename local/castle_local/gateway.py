@@ -30,7 +30,13 @@ from typing import Any
 import jwt
 from aiohttp import WSMsgType, web
 
-from castle_local.containers import Containers, InProcessContainers, InvocationError
+from castle_local.containers import (
+    INTEGRATION_TIMEOUT_S,
+    Containers,
+    InProcessContainers,
+    IntegrationTimeoutError,
+    InvocationError,
+)
 from castle_local.lambda_router import LambdaRouter, error_payload
 from castle_local.template import ApiRoute, Template, WebSocketRoute
 
@@ -232,8 +238,11 @@ class Gateway:
             if claims is None:
                 return web.json_response({"message": "Unauthorized"}, status=401)
         event = await self.rest_event(request, route, params, claims)
+        deadline = time.time() + INTEGRATION_TIMEOUT_S
         try:
-            result = await asyncio.wrap_future(self.containers.submit(route.function_id, event))
+            result = await asyncio.wrap_future(self.containers.submit(route.function_id, event, deadline))
+        except IntegrationTimeoutError:
+            return web.json_response({"message": "Endpoint request timed out"}, status=504)
         except Exception as exc:  # an unhandled exception in the handler is a 502, as on AWS
             payload = exc.payload if isinstance(exc, InvocationError) else error_payload(exc)
             print(
