@@ -15,7 +15,9 @@ if [ ! -s "$file" ]; then
   echo "generating $ops ops (seed $seed) into $file" >&2
   PYTHONPATH=.build/engine $py -m castle_engine.workload --ops "$ops" --seed "$seed" > "$file.tmp" && mv "$file.tmp" "$file"
 fi
+# The machine is shared: print its load next to the figures (per-op latencies suffer most).
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores" >&2
 echo "compiled:" >&2
 PYTHONPATH=.build/engine $py -m castle_engine.replay "$file"
-echo "interpreted:" >&2
+echo "interpreted (load average: $(cut -d' ' -f1-3 /proc/loadavg)):" >&2
 $py -m castle_engine.replay "$file"

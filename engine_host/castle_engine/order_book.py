@@ -603,10 +603,11 @@ class OrderBook:
             levels = self._ask_levels
             keys = self._ask_keys
             key = -price
-        level = levels.get(price)
+        price_key: object = price  # boxed once for the lookup and, if new, the level's key
+        level = levels.get(price_key)
         if level is None:
-            level = Level(price, order.side)
-            levels[level.key] = level
+            level = Level(price, order.side, price_key)
+            levels[price_key] = level
             if not keys or keys[-1] < key:
                 keys.append(key)
             else:

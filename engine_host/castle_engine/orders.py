@@ -132,10 +132,10 @@ class Level:
     tail: Order | None
     dirty: bool
 
-    def __init__(self, price: int, side: int) -> None:
+    def __init__(self, price: int, side: int, key: object = None) -> None:
         self.price = price
         self.side = side
-        self.key = price
+        self.key = price if key is None else key
         self.total = 0
         self.count = 0
         self.head = None
