@@ -181,6 +181,9 @@ class LocalStack:
                 "POWERTOOLS_METRICS_DISABLED": "true",
                 "POWERTOOLS_LOG_LEVEL": "INFO" if self.config.verbose else "WARNING",
                 "POWERTOOLS_DEV": "false",
+                # The withdrawal workflow waits this long between confirmation polls: 30 s suits a
+                # real chain; the simulated one adds a block per poll (set it to override).
+                "CASTLE_CONFIRMATION_WAIT_S": os.environ.get("CASTLE_CONFIRMATION_WAIT_S", "1"),
             }
         )
         if self.state.redis.url:
