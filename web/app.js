@@ -32,8 +32,8 @@ function fmt(text, places) { const m = toMinor(text); return m === null ? String
 const timeOf = (ms) => new Date(Number(ms)).toLocaleTimeString();
 
 // ---- HTTP -------------------------------------------------------------------------------------------
-async function api(path, { method = "GET", body, auth = false } = {}) {
-  const headers = {};
+async function api(path, { method = "GET", body, auth = false, headers: extra = {} } = {}) {
+  const headers = { ...extra };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (auth && state.session) headers.Authorization = state.session.idToken;
   const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
@@ -253,7 +253,7 @@ async function loadFunds() {
   const rows = [];
   const [deposits, withdrawals] = await Promise.allSettled([api("/v1/deposits", { auth: true }), api("/v1/withdrawals", { auth: true })]);
   if (deposits.status === "fulfilled") for (const d of deposits.value.deposits) rows.push({ type: "Deposit", time: d.createdAt, asset: d.asset, amount: d.amount, status: d.status });
-  if (withdrawals.status === "fulfilled") for (const w of withdrawals.value.withdrawals) rows.push({ type: "Withdrawal", time: w.createdAt, asset: w.asset, amount: w.amount, status: w.status });
+  if (withdrawals.status === "fulfilled") for (const w of withdrawals.value.withdrawals) rows.push({ type: "Withdrawal", time: w.createdAt, asset: w.asset, amount: w.amount, status: w.failureReason ? `${w.status} (${w.failureReason})` : w.status });
   rows.sort((a, b) => String(b.time).localeCompare(String(a.time)));
   $("funds-history").innerHTML = rows.map((r) => `<tr><td>${new Date(r.time).toLocaleString()}</td><td>${r.type}</td><td>${r.asset}</td><td>${r.amount}</td><td>${r.status}</td></tr>`).join("")
     || `<tr><td colspan="5" class="muted">Nothing yet</td></tr>`;
@@ -314,13 +314,38 @@ async function withdraw(event) {
   event.preventDefault();
   const amount = $("withdraw-amount").value.trim(); const address = $("withdraw-address").value.trim();
   if (toMinor(amount) === null || toMinor(amount) <= 0n || !address) { $("withdraw-result").textContent = "Enter an address and an amount."; return; }
+  const submit = $("withdraw-form").querySelector("button[type=submit]"); submit.disabled = true;
   try {
     const body = { asset: $("withdraw-coin").value, address, amount };
     const totp = $("withdraw-totp").value.trim(); if (totp) body.totpCode = totp;
-    const w = await api("/v1/withdrawals", { method: "POST", auth: true, body });
-    $("withdraw-result").textContent = `Withdrawal ${w.id}: ${w.status}`;
+    // One key per submission: a retried request is the same withdrawal, never a second one.
+    const w = await api("/v1/withdrawals", { method: "POST", auth: true, body, headers: { "Idempotency-Key": crypto.randomUUID() } });
+    $("withdraw-result").textContent = `Withdrawal ${w.id}: ${w.status} (fee ${w.fee} ${w.asset})`;
+    $("withdraw-totp").value = "";
     await Promise.allSettled([loadBalances(), loadFunds()]);
+    followWithdrawal(w.id);
   } catch (err) { $("withdraw-result").textContent = err.status === 404 ? "Withdrawals are not available yet." : err.message; }
+  finally { submit.disabled = false; }
+}
+
+// The workflow runs on after the request is accepted: show its status until it ends (or waits for review).
+async function followWithdrawal(id, deadline = Date.now() + 120000) {
+  let w;
+  try { w = await api(`/v1/withdrawals/${id}`, { auth: true }); } catch { return; }
+  const ended = ["COMPLETED", "FAILED", "AWAITING_APPROVAL"].includes(w.status);
+  $("withdraw-result").textContent = `Withdrawal ${w.id}: ${w.status}${w.failureReason ? ` (${w.failureReason})` : ""}`;
+  if (ended) { await Promise.allSettled([loadBalances(), loadFunds()]); return; }
+  if (Date.now() < deadline) setTimeout(() => followWithdrawal(id, deadline), 1000);
+}
+
+async function enrolTwoFactor() {
+  try {
+    const { otpauthUri } = await api("/v1/wallet/2fa", { method: "POST", auth: true });
+    const secret = new URL(otpauthUri).searchParams.get("secret");
+    const code = document.createElement("code"); code.dataset.testid = "totp-secret"; code.textContent = secret;
+    const link = document.createElement("a"); link.href = otpauthUri; link.textContent = "open in an app";
+    $("enrol-2fa-result").replaceChildren("Add this key to your authenticator app: ", code, " (", link, ")");
+  } catch (err) { $("enrol-2fa-result").textContent = err.message; }
 }
 
 function setSide(side) {
@@ -377,6 +402,7 @@ function wire() {
     connectFeed(); pollKlines().catch(() => {});
   }));
   $("withdraw-form").addEventListener("submit", withdraw);
+  $("enrol-2fa").addEventListener("click", enrolTwoFactor);
   $("deposit-coin").addEventListener("change", loadFunds);
   window.addEventListener("resize", drawChart);
 }

@@ -159,3 +159,39 @@ def test_a_trader_places_cancels_and_trades_through_the_book(page: Any, seeded: 
     expect(page.get_by_test_id("trades")).to_contain_text("70000.00")
     expect(page.get_by_test_id("free-BTC")).to_have_text("1.00100000")
     screenshot(page, "e2e-trade.png")
+
+
+def test_a_user_enables_2fa_and_withdraws_to_a_new_address_in_the_browser(
+    page: Any, seeded: RunningStack
+) -> None:
+    import time
+    import uuid
+    from decimal import Decimal
+
+    import jwt
+    from playwright.sync_api import expect
+
+    from castle.wallets import totp
+    from tests.e2e.traders import deposit
+
+    email = f"browser-withdraw-{uuid.uuid4().hex[:10]}@castle.local"
+    signup = httpx.post(
+        f"{seeded.url}/v1/auth/signup", json={"username": email, "password": DEMO_PASSWORD}, timeout=30
+    )
+    assert signup.status_code == 200, signup.text
+    user_id = str(jwt.decode(signup.json()["idToken"], options={"verify_signature": False})["sub"])
+    deposit(seeded, user_id, {"BTC": Decimal(1)})
+
+    log_in(page, seeded.url, email)
+    page.get_by_test_id("tab-funds").click()
+    page.get_by_test_id("enrol-2fa").click()
+    secret = page.get_by_test_id("totp-secret").inner_text()
+    page.get_by_test_id("withdraw-coin").select_option("BTC")
+    page.get_by_test_id("withdraw-address").fill("bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq")
+    page.get_by_test_id("withdraw-amount").fill("0.1")
+    page.get_by_test_id("withdraw-totp").fill(totp.totp(secret, int(time.time())))
+    page.get_by_test_id("withdraw-submit").click()
+
+    expect(page.get_by_test_id("withdraw-result")).to_contain_text("COMPLETED")
+    expect(page.get_by_test_id("free-BTC")).to_have_text("0.89980000")
+    screenshot(page, "e2e-withdrawal.png")
