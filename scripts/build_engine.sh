@@ -8,8 +8,9 @@ cd "$root"
 python=${PYTHON:-$root/.venv/bin/python}
 src=engine_host/castle_engine
 out=.build/engine
-# Compiled: the pure engine core. Interpreted (copied): the package __init__, entry points, I/O glue.
-compiled=(codes orders events order_book engine snapshot_codec fixed_point)
+# Compiled: the pure engine core and the replay tool's per-line loop (replay_core).
+# Interpreted (copied): the package __init__, entry points, I/O glue.
+compiled=(codes orders events order_book engine snapshot_codec fixed_point replay_core)
 interpreted=(__init__ replay workload __main__)
 
 stamp=$( { for m in "${compiled[@]}" "${interpreted[@]}"; do [ -f "$src/$m.py" ] && cat "$src/$m.py"; done

@@ -6,23 +6,19 @@ Lines: {"op":"limit","id":"42","user":"u1","side":"buy","price":"100.01","qty":"
 {"op":"market","id":"43","user":"u2","side":"sell","qty":"1.2"} (or "quote_qty" for a buy by
 quote amount), {"op":"cancel","id":"42"}; optional "symbol", "stp" (NONE/EXPIRE_TAKER/...), "type"
 (LIMIT/LIMIT_MAKER/STOP_LOSS_LIMIT/TAKE_PROFIT_LIMIT, the latter two with "stop_price").
-Engine time is the sum of perf_counter_ns around each engine call (read inside the compiled engine:
-Engine.submit_timed / cancel_timed); end-to-end time also covers reading, JSON decoding, conversion
-and hashing the event stream.
+The per-line work lives in castle_engine.replay_core (compiled with the engine); see its docstring
+for what the engine and end-to-end figures measure.
 """
 
 import argparse
 import gc
-import hashlib
 import json
 import sys
-import time
 from decimal import Decimal
 from typing import Any
 
-from castle_engine import Engine, Order, SymbolSpec, codes, is_compiled
-from castle_engine.events import Trade
-from castle_engine.fixed_point import parse_steps, parse_units
+from castle_engine import is_compiled
+from castle_engine.replay_core import Replayer, ReplayError, replay_lines
 
 try:
     import orjson
@@ -31,298 +27,24 @@ try:
 except ImportError:  # pragma: no cover - orjson is a dependency; json is the slow fallback
     _loads = json.loads
 
-DECIMALS = 8
-_SIDES = {"buy": codes.BUY, "sell": codes.SELL, "BUY": codes.BUY, "SELL": codes.SELL}
-_TIFS = {name: code for code, name in enumerate(codes.TIF_NAMES)}
-_TYPES = {name: code for code, name in enumerate(codes.ORDER_TYPE_NAMES)}
-_STPS = {name: code for code, name in enumerate(codes.STP_NAMES)}
-HASH_BATCH = 4096
-
-
-class ReplayError(ValueError):
-    """A line of the operations file is malformed."""
-
-
-class Replayer:
-    """Turns decoded operation lines into engine calls and keeps the figures."""
-
-    def __init__(self, default_symbol: str, tick: Decimal, lot: Decimal) -> None:
-        self.engine = Engine()
-        self.default_symbol = default_symbol
-        self.tick = tick
-        self.lot = lot
-        self.tick_units = int(parse_units(str(tick), DECIMALS))
-        self.lot_units = int(parse_units(str(lot), DECIMALS))
-        self.owners: dict[int, tuple[str, str]] = {}
-        self.known_symbols: set[str] = set()
-        # Decimal string -> steps, per kind: workloads repeat prices and quantities a lot.
-        self.price_steps: dict[str, int] = {}
-        self.qty_steps: dict[str, int] = {}
-        self.latencies: list[int] = []
-        self.ops = 0
-        self.trades = 0
-        self.base_lots = 0
-        self.quote_tick_lots = 0
-        self.sha = hashlib.sha256()
-
-    def symbol_of(self, line: dict[str, Any]) -> str:
-        symbol = line.get("symbol", self.default_symbol)
-        if not isinstance(symbol, str) or not symbol:
-            raise ReplayError("symbol must be a non-empty string")
-        if symbol not in self.known_symbols:
-            self.engine.add_symbol(SymbolSpec(symbol))
-            self.known_symbols.add(symbol)
-        return symbol
-
-    def apply(self, line: Any) -> None:
-        if not isinstance(line, dict):
-            raise ReplayError("not a JSON object")
-        op = line.get("op")
-        engine = self.engine
-        if op == "cancel":
-            order_id = _order_id(line)
-            owner = self.owners.get(order_id)
-            if owner is None:
-                owner = (self.symbol_of(line), str(line.get("user", "")))
-            self.latencies.append(engine.cancel_timed(owner[0], order_id, owner[1]))
-        elif op in ("limit", "market"):
-            symbol = self.symbol_of(line) if "symbol" in line else self.default_symbol_checked()
-            order = self.order_of(line, op)
-            self.owners[order.order_id] = (symbol, order.user_id)
-            self.latencies.append(engine.submit_timed(symbol, order))
-        else:
-            raise ReplayError(f"unknown op {op!r} (expected limit, market or cancel)")
-        self.ops += 1
-        if len(engine.events) >= HASH_BATCH:
-            self.flush_events()
-
-    def default_symbol_checked(self) -> str:
-        symbol = self.default_symbol
-        if symbol not in self.known_symbols:
-            self.engine.add_symbol(SymbolSpec(symbol))
-            self.known_symbols.add(symbol)
-        return symbol
-
-    def order_of(self, line: dict[str, Any], op: str) -> Order:
-        user = line.get("user")
-        if not isinstance(user, str) or not user:
-            raise ReplayError("user must be a non-empty string")
-        side = _SIDES.get(line.get("side"))  # type: ignore[arg-type]
-        if side is None:
-            raise ReplayError(f"side must be buy or sell, not {line.get('side')!r}")
-        stp = _STPS.get(line.get("stp", "NONE"))
-        if stp is None:
-            raise ReplayError(f"unknown stp {line.get('stp')!r}")
-        if op == "market":
-            order = Order(_order_id(line), user, side, codes.MARKET, 0, 0, codes.GTC, "", 0, 0, stp)
-            if "qty" in line:
-                order.quantity = self.qty(line)
-            if "quote_qty" in line:
-                order.quote_quantity = self.quote(line, "quote_qty")
-            if "qty" not in line and "quote_qty" not in line:
-                raise ReplayError("a market order needs qty or quote_qty")
-            order.remaining = order.quantity
-            return order
-        kind = _TYPES.get(line.get("type", "LIMIT"))
-        if kind is None or kind == codes.MARKET:
-            raise ReplayError(f"unknown limit type {line.get('type')!r}")
-        tif = _TIFS.get(line.get("tif", "GTC"))
-        if tif is None:
-            raise ReplayError(f"unknown tif {line.get('tif')!r}")
-        stop = 0
-        if kind in (codes.STOP_LOSS_LIMIT, codes.TAKE_PROFIT_LIMIT):
-            stop = self.steps(line, "stop_price", self.tick_units)
-        price = self.price(line)
-        return Order(_order_id(line), user, side, kind, price, self.qty(line), tif, "", 0, stop, stp)
-
-    def price(self, line: dict[str, Any]) -> int:
-        text = line.get("price")
-        if not isinstance(text, str):
-            return self.steps(line, "price", self.tick_units)  # raises the error
-        steps = self.price_steps.get(text)
-        if steps is None:
-            steps = self.steps(line, "price", self.tick_units)
-            self.price_steps[text] = steps
-        return steps
-
-    def qty(self, line: dict[str, Any]) -> int:
-        text = line.get("qty")
-        if not isinstance(text, str):
-            return self.steps(line, "qty", self.lot_units)  # raises the error
-        steps = self.qty_steps.get(text)
-        if steps is None:
-            steps = self.steps(line, "qty", self.lot_units)
-            self.qty_steps[text] = steps
-        return steps
-
-    def steps(self, line: dict[str, Any], key: str, step_units: int) -> int:
-        value = line.get(key)
-        if not isinstance(value, str):
-            raise ReplayError(f"{key} must be a decimal string")
-        try:
-            return parse_steps(value, step_units, DECIMALS)
-        except ValueError as exc:
-            raise ReplayError(f"{key}: {exc}") from exc
-
-    def quote(self, line: dict[str, Any], key: str) -> int:
-        value = line.get(key)
-        if not isinstance(value, str):
-            raise ReplayError(f"{key} must be a decimal string")
-        try:
-            amount = Decimal(value)
-        except ArithmeticError as exc:
-            raise ReplayError(f"{key}: not a decimal") from exc
-        return int(amount / (self.tick * self.lot))  # budget in tick-lots, rounded down
-
-    def flush_events(self) -> None:
-        events = self.engine.drain()
-        if not events:
-            return
-        for event in events:
-            if type(event) is Trade:
-                self.trades += 1
-                self.base_lots += event.quantity
-                self.quote_tick_lots += event.quote_quantity
-        lines = [event.line() for event in events]
-        lines.append("")
-        self.sha.update("\n".join(lines).encode())
-
-    def summary(self, wall_ns: int) -> dict[str, Any]:
-        lat = sorted(self.latencies)
-        engine_ns = sum(lat)
-
-        def pct(q: float) -> int:
-            return lat[min(len(lat) - 1, int(q * len(lat)))] if lat else 0
-
-        wall_s = wall_ns / 1e9
-        return {
-            "ops": self.ops,
-            "trades": self.trades,
-            "base_volume": str(self.lot * self.base_lots),
-            "quote_volume": str(self.tick * self.lot * self.quote_tick_lots),
-            "events_sha256": self.sha.hexdigest(),
-            "wall_s": round(wall_s, 3),
-            "ops_per_s": int(self.ops / wall_s) if wall_s > 0 else 0,
-            "engine_ops_per_s": int(self.ops * 1e9 / engine_ns) if engine_ns > 0 else 0,
-            "p50_ns": pct(0.50),
-            "p99_ns": pct(0.99),
-            "p999_ns": pct(0.999),
-            "resting": self.engine.resting_count(),
-            "compiled": is_compiled(),
-        }
-
-
-def _order_id(line: dict[str, Any]) -> int:
-    value = line.get("id")
-    if isinstance(value, bool) or not isinstance(value, str | int):
-        raise ReplayError("id must be an integer or an integer string")
-    try:
-        return int(value)
-    except ValueError as exc:
-        raise ReplayError(f"id must be an integer, not {value!r}") from exc
+__all__ = ["ReplayError", "Replayer", "main", "replay"]
 
 
 def replay(path: str, symbol: str, tick: Decimal, lot: Decimal, cyclic_gc: bool = False) -> dict[str, Any]:
     """Replay a file. Without `cyclic_gc` the cyclic garbage collector is off during the run, as in
     the engine host: the engine frees everything by reference counting (it unlinks every order it
     drops), so the collector would only add pauses scanning the live book."""
-    replayer = Replayer(symbol, tick, lot)
-    loads = _loads
+    replayer = Replayer(symbol, tick, lot, is_compiled())
     gc_was_enabled = gc.isenabled()
     if not cyclic_gc:
         gc.collect()
         gc.freeze()
         gc.disable()
     try:
-        return _replay_lines(path, replayer, loads)
+        return replay_lines(path, replayer, _loads)
     finally:
         if gc_was_enabled:
             gc.enable()
-
-
-def _replay_lines(path: str, replayer: Replayer, loads: Any) -> dict[str, Any]:
-    start = time.perf_counter_ns()
-    engine = replayer.engine
-    events = engine.events
-    submit_timed = engine.submit_timed
-    cancel_timed = engine.cancel_timed
-    latencies = replayer.latencies
-    owners = replayer.owners
-    price_steps = replayer.price_steps
-    qty_steps = replayer.qty_steps
-    sides = _SIDES
-    tifs = _TIFS
-    symbol = ""  # the default symbol, once registered
-    with open(path, "rb") as lines:
-        for number, raw in enumerate(lines, 1):
-            if not raw.strip():
-                continue
-            try:
-                line = loads(raw)
-                # Fast path for the two commonest shapes, fully formed (anything else, including every
-                # malformed line, takes Replayer.apply and its checks): a plain GTC/IOC/FOK limit
-                # order whose price and quantity were seen before, and a cancel of a known order.
-                if type(line) is dict:
-                    size = len(line)
-                    op = line.get("op")
-                    if op == "limit" and size == 7:
-                        price_text = line.get("price")
-                        qty_text = line.get("qty")
-                        side_text = line.get("side")
-                        tif_text = line.get("tif")
-                        user = line.get("user")
-                        text_id = line.get("id")
-                        price = qty = 0
-                        side = tif = -1
-                        if (
-                            type(price_text) is str
-                            and type(qty_text) is str
-                            and type(side_text) is str
-                            and type(tif_text) is str
-                        ):
-                            price = price_steps.get(price_text, 0)
-                            qty = qty_steps.get(qty_text, 0)
-                            side = sides.get(side_text, -1)
-                            tif = tifs.get(tif_text, -1)
-                        if (
-                            price
-                            and qty
-                            and side >= 0
-                            and tif >= 0
-                            and symbol
-                            and type(user) is str
-                            and user
-                            and type(text_id) is str
-                            and text_id.isdecimal()
-                        ):
-                            order_id = int(text_id)
-                            order = Order(order_id, user, side, codes.LIMIT, price, qty, tif)
-                            owners[order_id] = (symbol, user)
-                            latencies.append(submit_timed(symbol, order))
-                            replayer.ops += 1
-                            if len(events) >= HASH_BATCH:
-                                replayer.flush_events()
-                            continue
-                    elif op == "cancel" and size == 2:
-                        text_id = line.get("id")
-                        if type(text_id) is str and text_id.isdecimal():
-                            order_id = int(text_id)
-                            owner = owners.get(order_id)
-                            if owner is not None:
-                                latencies.append(cancel_timed(owner[0], order_id, owner[1]))
-                                replayer.ops += 1
-                                if len(events) >= HASH_BATCH:
-                                    replayer.flush_events()
-                                continue
-                replayer.apply(line)
-                if not symbol and replayer.default_symbol in replayer.known_symbols:
-                    symbol = replayer.default_symbol
-            except ReplayError as exc:
-                raise ReplayError(f"{path}:{number}: {exc}") from exc
-            except ValueError as exc:  # JSON decoding (orjson.JSONDecodeError is a ValueError)
-                raise ReplayError(f"{path}:{number}: invalid JSON: {exc}") from exc
-    replayer.flush_events()
-    return replayer.summary(time.perf_counter_ns() - start)
 
 
 def main(argv: list[str] | None = None) -> int:
