@@ -9,16 +9,19 @@ POST /v1/admin/deposits                            simulated chain watcher (grou
 """
 
 import json
+import time
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field
 
+from castle.adapters.kinesis_activity import publish_activity
 from castle.adapters.postgres.ledger_store import get_ledger
 from castle.adapters.wallets_wiring import get_wallet_settings, get_wallet_store
 from castle.auth.cognito import claim, user_id_from_claims
-from castle.domain.money import format_minor, to_minor
+from castle.contracts.activity import DepositCredited
+from castle.domain.money import format_minor, from_minor, to_minor
 from castle.errors import ForbiddenError, MandatoryParameterError
 from castle.http import JSON, install_error_handlers
 from castle.observability import logger, metrics, tracer
@@ -98,6 +101,18 @@ def observe() -> dict[str, Any]:
     )
     logger.append_keys(user_id=deposit.user_id, tx_id=deposit.tx_id)
     metrics.add_metric(name="DepositsObserved", unit="Count", value=1)
+    if deposit.status == "CREDITED":
+        # Feeds the user data stream (balanceUpdate) and fraud; consumers de-duplicate by event_id.
+        publish_activity(
+            DepositCredited(
+                event_id=f"deposit-{deposit.tx_id}",
+                user_id=deposit.user_id,
+                ts_ms=time.time_ns() // 1_000_000,
+                deposit_id=deposit.tx_id,
+                asset=deposit.asset,
+                amount=from_minor(deposit.amount_minor),
+            )
+        )
     return {
         "txId": deposit.tx_id,
         "asset": deposit.asset,

@@ -1,7 +1,10 @@
 """Binance JSON shapes of market data: REST answers and WebSocket stream events."""
 
+from decimal import Decimal
 from typing import Any
 
+from castle.domain.money import format_minor
+from castle.ledger.models import Balance
 from castle.marketdata.book import DepthDiff, L2Book, Level
 from castle.marketdata.decimals import ZERO, fmt
 from castle.marketdata.klines import Kline
@@ -282,3 +285,19 @@ def execution_report(
         "V": "NONE",
     }
     return report
+
+
+def account_position_event(balances: list[Balance], event_time: int, update_time: int) -> Json:
+    return {
+        "e": "outboundAccountPosition",
+        "E": event_time,
+        "u": update_time,
+        "B": [
+            {"a": b.asset, "f": format_minor(b.free_minor), "l": format_minor(b.locked_minor)}
+            for b in balances
+        ],
+    }
+
+
+def balance_update_event(asset: str, delta: Decimal, event_time: int, clear_time: int) -> Json:
+    return {"e": "balanceUpdate", "E": event_time, "a": asset, "d": f"{delta:.8f}", "T": clear_time}

@@ -181,6 +181,16 @@ class PostgresLedger(OrderQueries):
         assets = sorted(set(ASSETS) | set(found))
         return [Balance(asset, *found.get(asset, (0, 0))) for asset in assets]
 
+    def settled_seq(self, symbol: str) -> int:
+        """The last engine seq of `symbol` that settlement has applied (-1 before the first)."""
+        with self._pool.connection() as conn:
+            row = conn.execute(
+                "SELECT last_seq FROM consumer_progress WHERE consumer = %s AND symbol = %s",
+                (SETTLEMENT_CONSUMER, symbol),
+            ).fetchone()
+            conn.rollback()
+        return int(row[0]) if row else -1
+
     def positions(self, user_id: str) -> list[Position]:
         with self._pool.connection() as conn:
             rows = conn.execute(
