@@ -1,5 +1,5 @@
 # Convenience targets. The CI gate is scripts/test.sh.
-.PHONY: test bench-engine bench bench-api bench-order-to-trade bench-growth bench-ledger
+.PHONY: test bench-engine bench bench-api bench-order-to-trade bench-growth bench-ledger bench-host
 
 test:
 	scripts/test.sh
@@ -9,7 +9,7 @@ bench-engine:  ## 1,000,000 ops through the compiled and the interpreted matchin
 
 # The benchmarks behind BENCHMARKS.md. Each HTTP one starts its own `castle up` (free ports, fresh
 # database) and stops it; they print figures, they are not tests.
-bench: bench-api bench-order-to-trade bench-growth bench-ledger bench-engine
+bench: bench-api bench-order-to-trade bench-growth bench-ledger bench-engine bench-host
 
 bench-api:  ## 500 req/s of the request mix for 60 s against a fresh local stack
 	.venv/bin/python bench/api_bench.py --rate 500 --duration 60 --json bench/results/api.json
@@ -21,4 +21,7 @@ bench-growth:  ## API at 100/250/500/1000 req/s, engine at 10k/100k/1M resting o
 	.venv/bin/python bench/growth_bench.py
 
 bench-ledger:  ## hold + settle throughput of the PostgreSQL ledger
-	.venv/bin/python bench/ledger_bench.py
+	PYTHONPATH=. .venv/bin/python bench/ledger_bench.py
+
+bench-host:  ## engine host pipeline throughput (in-memory transport, then moto); compiled engine from bench-engine
+	PYTHONPATH=.build/engine .venv/bin/python bench/host_bench.py

@@ -212,7 +212,9 @@ def plot(api: list[dict[str, Any]], engine: list[dict[str, Any]], path: Path) ->
         latency, memory = axes[0]
         for key in ("p50_ms", "p95_ms", "p99_ms"):
             latency.plot(rates, [r[key] for r in api], marker="o", label=key.removesuffix("_ms"))
-        latency.plot(rates, [r["achieved_rate"] for r in api], ls="--", color="grey", label="achieved req/s")
+        achieved = latency.twinx()
+        achieved.plot(rates, [r["achieved_rate"] for r in api], ls="--", color="grey", marker="x")
+        achieved.set_ylabel("achieved req/s (dashed)")
         latency.set(
             title="API latency vs offered load", xlabel="offered req/s", ylabel="ms (log)", yscale="log"
         )
@@ -225,8 +227,8 @@ def plot(api: list[dict[str, Any]], engine: list[dict[str, Any]], path: Path) ->
         latency, memory = axes[1]
         for key in ("p50_us", "p99_us", "p99_marketable_us"):
             latency.plot(sizes, [r[key] for r in engine], marker="o", label=key.removesuffix("_us"))
-        latency.set(title="Engine latency per op vs resting orders", xlabel="resting orders", ylabel="µs",
-                    xscale="log")  # fmt: skip
+        latency.set(title="Engine latency per op vs resting orders", xlabel="resting orders",
+                    ylabel="µs (log)", xscale="log", yscale="log")  # fmt: skip
         latency.axhline(500, color="red", lw=0.8, ls=":", label="target 500 µs")
         latency.legend(fontsize=8)
         memory.plot(sizes, [r["book_mb"] for r in engine], marker="o", color="purple")
@@ -241,7 +243,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("mode", nargs="?", default="all", choices=("all", "api", "engine", "engine-point"))
+    parser.add_argument(
+        "mode", nargs="?", default="all", choices=("all", "api", "engine", "engine-point", "plot")
+    )
+    parser.add_argument(
+        "--merge",
+        action="store_true",
+        help="add these rows to the existing growth.json (same rate/size replaced)",
+    )
     parser.add_argument("--rates", default="100,250,500,1000")
     parser.add_argument("--duration", type=float, default=20.0, help="seconds per API rate (20)")
     parser.add_argument("--resting", default="10000,100000,1000000")
@@ -255,20 +264,37 @@ def main() -> None:
     if args.mode == "engine-point":
         print(json.dumps(engine_point(int(args.resting), args.ops, args.seed)))
         return
+    if args.mode == "plot":
+        write(args.out, json.loads((args.out / "growth.json").read_text()))
+        return
     api = (
         api_growth(args.url, [float(r) for r in args.rates.split(",")], args.duration)
         if args.mode != "engine"
         else []
     )
     engine = engine_growth([int(n) for n in args.resting.split(",")], args.ops) if args.mode != "api" else []
-    args.out.mkdir(parents=True, exist_ok=True)
-    result = {"api": api, "engine": engine, "machine": machine()}
-    (args.out / "growth.json").write_text(json.dumps(result, indent=2) + "\n")
-    (args.out / "growth.md").write_text(table(api, engine))
-    plot(api, engine, args.out / "growth.png")
-    print(table(api, engine), file=sys.stderr)
-    print(f"written: {args.out}/growth.json, growth.md, growth.png", file=sys.stderr)
+    result: dict[str, Any] = {"api": api, "engine": engine, "machine": machine()}
+    if args.merge and (args.out / "growth.json").exists():
+        old = json.loads((args.out / "growth.json").read_text())
+        rates, sizes = {r["target_rate"] for r in api}, {r["resting"] for r in engine}
+        result["api"] = sorted(
+            [r for r in old["api"] if r["target_rate"] not in rates] + api, key=lambda r: r["target_rate"]
+        )
+        result["engine"] = sorted(
+            [r for r in old["engine"] if r["resting"] not in sizes] + engine, key=lambda r: r["resting"]
+        )
+        result["machine_before_merge"] = old.get("machine")
+    write(args.out, result)
     print(json.dumps(result))
+
+
+def write(out: Path, result: dict[str, Any]) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "growth.json").write_text(json.dumps(result, indent=2) + "\n")
+    (out / "growth.md").write_text(table(result["api"], result["engine"]))
+    plot(result["api"], result["engine"], out / "growth.png")
+    print(table(result["api"], result["engine"]), file=sys.stderr)
+    print(f"written: {out}/growth.json, growth.md, growth.png", file=sys.stderr)
 
 
 if __name__ == "__main__":
