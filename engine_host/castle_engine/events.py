@@ -343,18 +343,33 @@ class DepthUpdate(Event):
         return self.levels(SELL)
 
     def line(self) -> str:
-        head = f"{self.seq} L {self.first_update_id} {self.last_update_id} b"
-        if self.count == 1:
+        if self.count == 1:  # the common case, built in one go
             if self.side0 == BUY:
-                return f"{head} {self.price0}:{_num(self.qty0)} a"
-            return f"{head} a {self.price0}:{_num(self.qty0)}"
-        parts = [head]
-        for price, qty in self.levels(BUY):
-            parts.append(f"{price}:{qty}")
+                return (
+                    f"{self.seq} L {self.first_update_id} {self.last_update_id} b "
+                    f"{self.price0}:{_num(self.qty0)} a"
+                )
+            return (
+                f"{self.seq} L {self.first_update_id} {self.last_update_id} b a "
+                f"{self.price0}:{_num(self.qty0)}"
+            )
+        parts = [f"{self.seq} L {self.first_update_id} {self.last_update_id} b"]
+        self._level_texts(BUY, parts)
         parts.append("a")
-        for price, qty in self.levels(SELL):
-            parts.append(f"{price}:{qty}")
+        self._level_texts(SELL, parts)
         return " ".join(parts)
+
+    def _level_texts(self, side: int, parts: list[str]) -> None:
+        """Append "price:qty" of the changed levels of one side, in order (as levels() lists them)."""
+        count = self.count
+        if count > 0 and self.side0 == side:
+            parts.append(f"{self.price0}:{_num(self.qty0)}")
+        if count > 1 and self.side1 == side:
+            parts.append(f"{self.price1}:{_num(self.qty1)}")
+        more = self.more
+        for i in range(0, len(more), 3):
+            if more[i] == side:
+                parts.append(f"{more[i + 1]}:{_num(more[i + 2])}")
 
 
 class SymbolStatusChanged(Event):
