@@ -70,10 +70,16 @@ ROUTES: dict[tuple[str, str], tuple[str, str, str, tuple[str, ...], str]] = {
         "Market",
         _PUBLIC,
         ("symbol", "symbols", "type"),
-        "Object",
+        "OneOrMany",
     ),
-    ("GET", "/api/v3/ticker/price"): ("Price ticker", "Market", _PUBLIC, ("symbol", "symbols"), "Object"),
-    ("GET", "/api/v3/ticker/bookTicker"): ("Book ticker", "Market", _PUBLIC, ("symbol", "symbols"), "Object"),
+    ("GET", "/api/v3/ticker/price"): ("Price ticker", "Market", _PUBLIC, ("symbol", "symbols"), "OneOrMany"),
+    ("GET", "/api/v3/ticker/bookTicker"): (
+        "Book ticker",
+        "Market",
+        _PUBLIC,
+        ("symbol", "symbols"),
+        "OneOrMany",
+    ),
     ("GET", "/api/v3/avgPrice"): ("Average price", "Market", _PUBLIC, ("symbol",), "Object"),
     ("POST", "/api/v3/order"): (
         "New order (TRADE)",
@@ -218,6 +224,12 @@ ROUTES: dict[tuple[str, str], tuple[str, str, str, tuple[str, ...], str]] = {
 }
 
 _BODY_METHODS = frozenset({"POST", "DELETE"})
+# Success statuses other than 200 (a withdrawal replayed by its idempotency key answers 200).
+_SUCCESS: dict[tuple[str, str], tuple[str, ...]] = {
+    ("POST", "/v1/api-keys"): ("201",),
+    ("POST", "/v1/wallet/2fa"): ("201",),
+    ("POST", "/v1/withdrawals"): ("202", "200"),
+}
 
 
 def _parameters(method: str, path: str, names: tuple[str, ...], security: str) -> list[dict[str, Any]]:
@@ -245,12 +257,22 @@ def _operation(method: str, path: str) -> dict[str, Any]:
         "operationId": f"{method.lower()}{path.replace('/', '_').replace('{', '').replace('}', '')}",
         "parameters": _parameters(method, path, names, security),
         "responses": {
-            "200": {
-                "description": "OK",
-                "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}},
+            **{
+                status: {
+                    "description": "OK",
+                    "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}},
+                }
+                for status in _SUCCESS.get((method, path), ("200",))
             },
             "400": {"$ref": "#/components/responses/Error"},
-            "401": {"$ref": "#/components/responses/Error"},
+            "401": {
+                "$ref": "#/components/responses/Unauthorized"
+                if security == _COGNITO
+                else "#/components/responses/Error"
+            },
+            "403": {"$ref": "#/components/responses/Error"},
+            "404": {"$ref": "#/components/responses/Error"},
+            "409": {"$ref": "#/components/responses/Error"},
             "429": {"$ref": "#/components/responses/Error"},
         },
     }
@@ -302,7 +324,24 @@ def openapi_document() -> dict[str, Any]:
                 "Error": {
                     "description": "Binance-style error",
                     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
-                }
+                },
+                "Unauthorized": {
+                    "description": "No valid Cognito token: API Gateway's own answer, before a function runs",
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "anyOf": [
+                                    {"$ref": "#/components/schemas/Error"},
+                                    {
+                                        "type": "object",
+                                        "required": ["message"],
+                                        "properties": {"message": {"type": "string"}},
+                                    },
+                                ]
+                            }
+                        }
+                    },
+                },
             },
             "schemas": {
                 "Error": {
@@ -312,6 +351,8 @@ def openapi_document() -> dict[str, Any]:
                 },
                 "Object": {"type": "object"},
                 "Array": {"type": "array", "items": {"type": "object"}},
+                # One symbol asked: one object; `symbols` or none: an array of them (as Binance).
+                "OneOrMany": {"anyOf": [{"type": "object"}, {"type": "array", "items": {"type": "object"}}]},
                 "ServerTime": {"type": "object", "properties": {"serverTime": {"type": "integer"}}},
                 "Order": {
                     "type": "object",
