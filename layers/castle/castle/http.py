@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from psycopg_pool import PoolTimeout
 from pydantic import ValidationError
 
-from castle.errors import CastleError, MandatoryParameterError, ServiceUnavailableError
+from castle.errors import BadRequestError, CastleError, MandatoryParameterError, ServiceUnavailableError
 from castle.observability import logger
 
 JSON = "application/json"
@@ -52,6 +52,10 @@ def install_error_handlers(app: APIGatewayRestResolver) -> None:
     def bad_model(exc: ValidationError) -> Response[str]:
         return error_response(MandatoryParameterError(validation_message(exc)))
 
+    def bad_json(_: json.JSONDecodeError) -> Response[str]:
+        # A /v1 body that is not JSON (Powertools' json_body raises while parsing it).
+        return error_response(BadRequestError("The request body is not valid JSON."))
+
     def not_found(_: Exception) -> Response[str]:
         body = json.dumps({"code": -1000, "msg": "Unknown endpoint."})
         return Response(status_code=404, content_type=JSON, body=body)
@@ -65,4 +69,5 @@ def install_error_handlers(app: APIGatewayRestResolver) -> None:
     app.exception_handler(CastleError)(castle_error)
     app.exception_handler([psycopg.OperationalError, PoolTimeout])(unavailable)
     app.exception_handler(ValidationError)(bad_model)
+    app.exception_handler(json.JSONDecodeError)(bad_json)
     app.not_found(not_found)

@@ -41,6 +41,18 @@ def test_request_without_cognito_claims_is_401(stack: Stack) -> None:
     assert invoke(handler, gateway_event("GET", "/v1/balances")).status == 401
 
 
+def test_a_body_that_is_not_json_is_a_400_not_a_crash(stack: Stack) -> None:
+    from account.api import handler
+
+    from tests.functional.api.api_client import invoke
+    from tests.support.cognito import cognito_event
+
+    event = cognito_event("POST", "/v1/api-keys", new_user())
+    event["body"] = "\ufffd{"
+    answer = invoke(handler, event)
+    assert answer.status == 400 and answer.body["code"] == -1100, answer.body
+
+
 def test_user_cannot_revoke_another_users_key(stack: Stack) -> None:
     owner, other = new_user(), new_user()
     key = api_key_for(owner)
