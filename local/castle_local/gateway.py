@@ -68,7 +68,7 @@ def compile_route(route: ApiRoute) -> CompiledRoute:
         name = name.rstrip("+")
         params.append(name)
         pattern += f"/(?P<{_group(name)}>" + (".+" if greedy else "[^/]+") + ")"
-    return CompiledRoute(route, re.compile("^" + (pattern or "/") + "/?$"), params)
+    return CompiledRoute(route, re.compile("^" + (pattern or "/") + "/?$", re.DOTALL), params)
 
 
 def _group(name: str) -> str:
@@ -147,7 +147,8 @@ class Gateway:
         app.router.add_route("*", "/_castle/status", self._status)
         app.router.add_route("POST", "/_castle/seed", self._seed)
         app.router.add_route("*", "/{stage_prefix:[^/@]*/?}@connections/{connection_id}", self._management)
-        app.router.add_route("*", "/{tail:.*}", self._dispatch)
+        # [\s\S], not `.`: a decoded path may hold a newline (%0A), routed like any other character.
+        app.router.add_route("*", r"/{tail:[\s\S]*}", self._dispatch)
         app.on_shutdown.append(self._close_sockets)
         return app
 
@@ -275,6 +276,9 @@ class Gateway:
         self, request: web.Request, route: ApiRoute, params: dict[str, str], claims: dict[str, Any] | None
     ) -> dict[str, Any]:
         raw = await request.read()
+        # A text body that is not UTF-8 reaches the function with replacement characters (its own
+        # parser then refuses it with a 400), never as a gateway crash.
+        text = raw.decode(errors="replace")
         text_types = ("json", "text", "x-www-form-urlencoded", "xml")
         is_text = not raw or any(t in request.headers.get("Content-Type", "text") for t in text_types)
         multi_headers: dict[str, list[str]] = {}
@@ -326,7 +330,7 @@ class Gateway:
             "pathParameters": params or None,
             "stageVariables": None,
             "requestContext": context,
-            "body": (raw.decode() if is_text else base64.b64encode(raw).decode()) if raw else None,
+            "body": (text if is_text else base64.b64encode(raw).decode()) if raw else None,
             "isBase64Encoded": bool(raw) and not is_text,
             # Not in API Gateway's v1 events: the exact query as sent, which Binance signatures cover
             # (castle.auth.http_request prefers it when present, else rebuilds candidates).
