@@ -334,7 +334,7 @@ class Gateway:
             "isBase64Encoded": bool(raw) and not is_text,
             # Not in API Gateway's v1 events: the exact query as sent, which Binance signatures cover
             # (castle.auth.http_request prefers it when present, else rebuilds candidates).
-            "rawQueryString": request.query_string,
+            "rawQueryString": request.rel_url.raw_query_string,  # still percent-encoded, as signed
         }
 
     # ---- WebSocket ----------------------------------------------------------------------------------
