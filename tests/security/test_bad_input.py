@@ -2,6 +2,9 @@
 too many decimals, unicode, empty, duplicated, unknown) against the signed POST /api/v3/order and
 hostile queries against the public market endpoints. Never a 5xx, always a Binance-shaped
 {"code", "msg"} 4xx, and a refused order writes nothing: no order row, no hold, no engine command.
+
+schemathesis against /openapi.json needs the local gateway, so it runs with the e2e suite over
+`castle up`: tests/e2e/test_openapi_schemathesis.py.
 """
 
 import os
@@ -141,12 +144,3 @@ def test_any_public_market_query_gets_a_binance_answer(
 ) -> None:
     answer = invoke(market_handler(), gateway_event("GET", path, query=urlencode(query)))
     assert_binance_error_or_success(answer)
-
-
-@pytest.mark.skip(
-    reason="schemathesis against /openapi.json needs the local gateway, which only runs inside the whole "
-    "local stack (`./castle up`: moto server, pollers, engine hosts; up to 90 s to start) - too slow for "
-    "this suite's time budget; the hypothesis tests above cover the same handlers in-process"
-)
-def test_schemathesis_finds_no_5xx_and_no_schema_violation_on_the_local_gateway() -> None:
-    raise AssertionError("skipped")
