@@ -23,7 +23,7 @@ class HostProcess:
         moto_endpoint: str,
         redis_prefix: str,
         workdir: Path,
-        lease_ttl_ms: int = 500,
+        lease_ttl_ms: int = 2000,
     ) -> None:
         self.node_id = node_id
         self.port = free_port()
@@ -78,7 +78,7 @@ class HostProcess:
         self.process.wait(10)
         self._close_log()
 
-    def terminate(self, timeout_s: float = 15) -> int:
+    def terminate(self, timeout_s: float = 60) -> int:
         assert self.process is not None
         self.process.send_signal(signal.SIGTERM)
         code = self.process.wait(timeout_s)
