@@ -6,11 +6,15 @@ its symbol's next sequence number; the caller drains them with `drain()` after e
 """
 
 from time import perf_counter_ns
+from typing import Final
 
 from castle_engine.events import Event
 from castle_engine.order_book import OrderBook
 from castle_engine.orders import Order, SymbolSpec
 from castle_engine.snapshot_codec import decode_state, encode_state
+
+# A Final alias compiles to a C static: no module-dict lookup per call (the clock is read twice per op).
+_clock: Final = perf_counter_ns
 
 
 class UnknownSymbolError(LookupError):
@@ -78,15 +82,15 @@ class Engine:
     def submit_timed(self, symbol: str, order: Order) -> int:
         """`submit`, returning the nanoseconds it took (perf_counter_ns around just the engine work,
         read from compiled code so the figure carries no interpreter overhead; for benchmarks)."""
-        start = perf_counter_ns()
+        start = _clock()
         self.book(symbol).submit(order)
-        return perf_counter_ns() - start
+        return _clock() - start
 
     def cancel_timed(self, symbol: str, order_id: int, user_id: str) -> int:
         """`cancel`, returning the nanoseconds it took (see submit_timed)."""
-        start = perf_counter_ns()
+        start = _clock()
         self.book(symbol).cancel(order_id, user_id)
-        return perf_counter_ns() - start
+        return _clock() - start
 
     def set_status(self, symbol: str, status: int) -> None:
         """TRADING; HALT (no new orders, no cancels); BREAK and CANCEL_ONLY (cancels only)."""

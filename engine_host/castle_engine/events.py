@@ -19,6 +19,7 @@ from castle_engine.codes import (
     EV_TRIGGERED,
     SELL,
 )
+from castle_engine.orders import Order
 
 # Text of the small ints (codes, zero quantities) that line() writes most: no str() per field.
 _SMALL_TEXT: Final[list[str]] = [str(i) for i in range(256)]
@@ -56,56 +57,68 @@ class Event:
 
 
 class OrderAccepted(Event):
-    """The order passed validation. Fields echo the order (ints; -1 order_list_id = none)."""
+    """The order passed validation. The fields echo the order (ints; -1 order_list_id = none): they
+    are read from the accepted Order itself, whose echoed fields the engine never changes, so that
+    emitting the commonest event stores one reference instead of eleven fields."""
 
-    order_id: int
-    client_order_id: str
-    user_id: str
-    side: int
-    order_type: int
-    time_in_force: int
-    price: int
-    quantity: int
-    quote_quantity: int
-    stop_price: int
-    order_list_id: int
+    order: Order
 
-    def __init__(
-        self,
-        symbol: str,
-        seq: int,
-        order_id: int,
-        client_order_id: str,
-        user_id: str,
-        side: int,
-        order_type: int,
-        time_in_force: int,
-        price: int,
-        quantity: int,
-        quote_quantity: int,
-        stop_price: int,
-        order_list_id: int,
-    ) -> None:
+    def __init__(self, symbol: str, seq: int, order: Order) -> None:
         self.kind = EV_ACCEPTED
         self.symbol = symbol
         self.seq = seq
-        self.order_id = order_id
-        self.client_order_id = client_order_id
-        self.user_id = user_id
-        self.side = side
-        self.order_type = order_type
-        self.time_in_force = time_in_force
-        self.price = price
-        self.quantity = quantity
-        self.quote_quantity = quote_quantity
-        self.stop_price = stop_price
-        self.order_list_id = order_list_id
+        self.order = order
+
+    @property
+    def order_id(self) -> int:
+        return self.order.order_id
+
+    @property
+    def client_order_id(self) -> str:
+        return self.order.client_order_id
+
+    @property
+    def user_id(self) -> str:
+        return self.order.user_id
+
+    @property
+    def side(self) -> int:
+        return self.order.side
+
+    @property
+    def order_type(self) -> int:
+        return self.order.order_type
+
+    @property
+    def time_in_force(self) -> int:
+        return self.order.time_in_force
+
+    @property
+    def price(self) -> int:
+        return self.order.price
+
+    @property
+    def quantity(self) -> int:
+        return self.order.quantity
+
+    @property
+    def quote_quantity(self) -> int:
+        return self.order.quote_quantity
+
+    @property
+    def stop_price(self) -> int:
+        return self.order.stop_price
+
+    @property
+    def order_list_id(self) -> int:
+        return self.order.order_list_id
 
     def line(self) -> str:
+        o = self.order
         return (
-            f"{self.seq} A {self.order_id} {self.client_order_id} {self.user_id} {_num(self.side)} "
-            f"{_num(self.order_type)} {_num(self.time_in_force)} {self.price} {self.quantity} "
-            f"{_num(self.quote_quantity)} {_num(self.stop_price)} {self.order_list_id}"
+            f"{self.seq} A {o.order_id} {o.client_order_id} {o.user_id} {_num(o.side)} "
+            f"{_num(o.order_type)} {_num(o.time_in_force)} {o.price} {o.quantity} "
+            f"{_num(o.quote_quantity)} {_num(o.stop_price)} {o.order_list_id}"
         )
 
 
@@ -271,34 +284,22 @@ class DepthUpdate(Event):
     qty1: int
     more: list[int]
 
-    def __init__(
-        self,
-        symbol: str,
-        seq: int,
-        first_update_id: int,
-        last_update_id: int,
-        bids: list[tuple[int, int]] | None = None,
-        asks: list[tuple[int, int]] | None = None,
-    ) -> None:
+    def __init__(self, symbol: str, seq: int, first_update_id: int, side: int, price: int, qty: int) -> None:
+        """An update of one level (further ones: add); last_update_id is first_update_id until the
+        engine sets it."""
         self.kind = EV_DEPTH
         self.symbol = symbol
         self.seq = seq
         self.first_update_id = first_update_id
-        self.last_update_id = last_update_id
-        self.count = 0
-        self.side0 = 0
-        self.price0 = 0
-        self.qty0 = 0
+        self.last_update_id = first_update_id
+        self.count = 1
+        self.side0 = side
+        self.price0 = price
+        self.qty0 = qty
         self.side1 = 0
         self.price1 = 0
         self.qty1 = 0
         self.more = _NO_LEVELS
-        if bids is not None:
-            for price, qty in bids:
-                self.add(BUY, price, qty)
-        if asks is not None:
-            for price, qty in asks:
-                self.add(SELL, price, qty)
 
     def add(self, side: int, price: int, qty: int) -> None:
         """Append one changed level (the engine's builder; bids and asks keep their own order)."""

@@ -58,6 +58,7 @@ from castle_engine.events import (
     SymbolStatusChanged,
     Trade,
 )
+from castle_engine.order_index import OrderIndex
 from castle_engine.orders import Level, Order, SymbolSpec
 
 NO_LIMIT_KEY: Final = -(1 << 62)
@@ -79,6 +80,16 @@ def _bisect_left(keys: list[int], x: int) -> int:
         else:
             hi = mid
     return lo
+
+
+def _final_total(dirty: list[Level], count: int, i: int) -> int:
+    """The total of dirty[i]'s price as the command left it: that of its last level in `dirty`."""
+    level = dirty[i]
+    for j in range(count - 1, i, -1):
+        other = dirty[j]
+        if other.price == level.price and other.side == level.side:
+            return other.total
+    return level.total
 
 
 def _triggers_up(order: Order) -> bool:
@@ -106,8 +117,9 @@ class OrderBook:
         self._ask_levels: dict[object, Level] = {}
         self._bid_keys: list[int] = []
         self._ask_keys: list[int] = []
-        # Keyed by the boxed ids/prices kept on Order.key / Level.key: no int boxing per dict operation.
-        self._resting: dict[object, Order] = {}
+        # Level dicts and the used-id set are keyed by the boxed prices/ids kept on Level.key /
+        # Order.key: no int boxing per operation.
+        self._resting = OrderIndex()
         self._stops: dict[int, Order] = {}
         self._stops_up: list[Order] = []
         self._stops_down: list[Order] = []
@@ -378,23 +390,7 @@ class OrderBook:
 
     def _accept(self, order: Order) -> None:
         self._seq += 1
-        self._events.append(
-            OrderAccepted(
-                self.symbol,
-                self._seq,
-                order.order_id,
-                order.client_order_id,
-                order.user_id,
-                order.side,
-                order.order_type,
-                order.time_in_force,
-                order.price,
-                order.quantity,
-                order.quote_quantity,
-                order.stop_price,
-                order.order_list_id,
-            )
-        )
+        self._events.append(OrderAccepted(self.symbol, self._seq, order))
         if order.client_order_id:
             self._client_ids[self._client_key(order)] = order.order_id
 
@@ -627,11 +623,7 @@ class OrderBook:
         level.count += 1
         if not level.dirty:
             self._mark(level)
-        order_key = order.key
-        if order_key is None:
-            order_key = order.order_id
-            order.key = order_key
-        self._resting[order_key] = order
+        self._resting.put(order)
 
     def _unlink(self, level: Level, order: Order) -> None:
         """Take a resting order out of its level (the level stays, possibly empty)."""
@@ -649,7 +641,7 @@ class OrderBook:
         order.next = None
         order.level = None
         level.count -= 1
-        del self._resting[order.key]
+        self._resting.remove(order.order_id)
 
     def _drop_level(self, level: Level) -> None:
         if level.side == BUY:
@@ -808,8 +800,8 @@ class OrderBook:
         new.arrival = old.arrival
         level.total += new.remaining - old.remaining
         self._mark(level)
-        del self._resting[old.key]
-        self._resting[new.key] = new
+        self._resting.remove(old.order_id)
+        self._resting.put(new)
 
     def _flush_depth(self) -> None:
         count = self._ndirty
@@ -819,18 +811,17 @@ class OrderBook:
         self._ndirty = 0
         self._seq += 1
         first = self._update_id + 1
-        update = DepthUpdate(self.symbol, self._seq, first, first, None, None)
+        level = dirty[0]
+        level.dirty = False
         if count == 1:
-            level = dirty[0]
-            level.dirty = False
-            update.count = 1
-            update.side0 = level.side
-            update.price0 = level.price
-            update.qty0 = level.total
+            update = DepthUpdate(self.symbol, self._seq, first, level.side, level.price, level.total)
         else:
             # A price can appear twice (a level emptied then re-created): it is reported once, at
             # its first place, with the total of its last level.
-            for i in range(count):
+            update = DepthUpdate(
+                self.symbol, self._seq, first, level.side, level.price, _final_total(dirty, count, 0)
+            )
+            for i in range(1, count):
                 level = dirty[i]
                 level.dirty = False
                 side = level.side
@@ -840,14 +831,8 @@ class OrderBook:
                     if dirty[j].price == price and dirty[j].side == side:
                         repeated = True
                         break
-                if repeated:
-                    continue
-                total = level.total
-                for j in range(count - 1, i, -1):
-                    if dirty[j].price == price and dirty[j].side == side:
-                        total = dirty[j].total
-                        break
-                update.add(side, price, total)
+                if not repeated:
+                    update.add(side, price, _final_total(dirty, count, i))
         self._update_id += update.count
         update.last_update_id = self._update_id
         self._events.append(update)

@@ -1,0 +1,53 @@
+"""The resting-order index behaves as a dict from order id to order, whatever the ids collide on."""
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from castle_engine.order_index import OrderIndex
+from castle_engine.orders import Order
+
+from .conftest import ENGINE_SETTINGS
+
+# Ids that share low bits (multiples of the table sizes) and wrap around its end, so that probe
+# runs form, cross the end of the table and are broken up by deletions.
+IDS = st.one_of(
+    st.integers(min_value=0, max_value=5000),
+    st.integers(min_value=0, max_value=40).map(lambda k: k * 1024 + 1023),
+    st.integers(min_value=0, max_value=40).map(lambda k: k * 4096),
+)
+
+
+@given(steps=st.lists(st.tuples(st.booleans(), IDS), max_size=600))
+@ENGINE_SETTINGS
+def test_index_agrees_with_a_dict_after_any_sequence_of_puts_and_removes(
+    steps: list[tuple[bool, int]],
+) -> None:
+    index = OrderIndex()
+    expected: dict[int, Order] = {}
+    for add, order_id in steps:
+        if add and order_id not in expected:
+            order = Order(order_id, "u")
+            index.put(order)
+            expected[order_id] = order
+        elif not add and order_id in expected:
+            index.remove(order_id)
+            del expected[order_id]
+        assert len(index) == len(expected)
+    for order_id, order in expected.items():
+        assert index.get(order_id) is order
+    for _, order_id in steps:
+        if order_id not in expected:
+            assert index.get(order_id) is None
+
+
+def test_index_grows_past_its_initial_size_and_keeps_every_order() -> None:
+    index = OrderIndex()
+    orders = [Order(order_id * 3, "u") for order_id in range(10_000)]
+    for order in orders:
+        index.put(order)
+    for order in orders[::2]:
+        index.remove(order.order_id)
+
+    assert len(index) == 5_000
+    assert all(index.get(order.order_id) is order for order in orders[1::2])
+    assert all(index.get(order.order_id) is None for order in orders[::2])
