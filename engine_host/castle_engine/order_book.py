@@ -7,7 +7,7 @@ and emptying the best level is a list pop. Pending stop orders live in two lists
 priority. Levels touched by a command are flagged and reported once, in one DepthUpdate, at the end.
 """
 
-from typing import Any, Final
+from typing import Any, Final, cast
 
 from castle_engine.codes import (
     BAD_LOT,
@@ -58,7 +58,7 @@ from castle_engine.events import (
     SymbolStatusChanged,
     Trade,
 )
-from castle_engine.order_index import OrderIndex
+from castle_engine.int_index import IntIndex
 from castle_engine.orders import Level, Order, SymbolSpec
 
 NO_LIMIT_KEY: Final = -(1 << 62)
@@ -92,6 +92,11 @@ def _final_total(dirty: list[Level], count: int, i: int) -> int:
     return level.total
 
 
+def _level_at(levels: IntIndex, price: int) -> Level:
+    """The level at a price the book holds."""
+    return cast(Level, levels.get(price))
+
+
 def _triggers_up(order: Order) -> bool:
     """True when the stop fires on last price >= stop price (buy stop-loss, sell take-profit)."""
     return (order.order_type == STOP_LOSS_LIMIT) == (order.side == BUY)
@@ -113,13 +118,11 @@ class OrderBook:
         self._last_price = 0
         self._price_moved = False
         self._arrival = 0
-        self._bid_levels: dict[object, Level] = {}
-        self._ask_levels: dict[object, Level] = {}
+        self._bid_levels = IntIndex()
+        self._ask_levels = IntIndex()
         self._bid_keys: list[int] = []
         self._ask_keys: list[int] = []
-        # Level dicts and the used-id set are keyed by the boxed prices/ids kept on Level.key /
-        # Order.key: no int boxing per operation.
-        self._resting = OrderIndex()
+        self._resting = IntIndex()
         self._stops: dict[int, Order] = {}
         self._stops_up: list[Order] = []
         self._stops_down: list[Order] = []
@@ -222,12 +225,12 @@ class OrderBook:
         i = len(self._bid_keys) - 1
         while i >= 0 and len(bids) < limit:
             price = self._bid_keys[i]
-            bids.append((price, self._bid_levels[price].total))
+            bids.append((price, _level_at(self._bid_levels, price).total))
             i -= 1
         i = len(self._ask_keys) - 1
         while i >= 0 and len(asks) < limit:
             price = -self._ask_keys[i]
-            asks.append((price, self._ask_levels[price].total))
+            asks.append((price, _level_at(self._ask_levels, price).total))
             i -= 1
         return self._update_id, bids, asks
 
@@ -235,15 +238,15 @@ class OrderBook:
         """Resting orders (bids best first, then asks best first, FIFO), then pending stops."""
         out: list[Order] = []
         for i in range(len(self._bid_keys) - 1, -1, -1):
-            self._collect(self._bid_levels[self._bid_keys[i]], out)
+            self._collect(_level_at(self._bid_levels, self._bid_keys[i]), out)
         for i in range(len(self._ask_keys) - 1, -1, -1):
-            self._collect(self._ask_levels[-self._ask_keys[i]], out)
+            self._collect(_level_at(self._ask_levels, -self._ask_keys[i]), out)
         out.extend(self._stops_up)
         out.extend(self._stops_down)
         return out
 
     def find_order(self, order_id: int) -> Order | None:
-        order = self._resting.get(order_id)
+        order = cast("Order | None", self._resting.get(order_id))
         if order is None:
             order = self._stops.get(order_id)
         return order
@@ -358,7 +361,7 @@ class OrderBook:
             key = keys[i]
             if key < limit_key:
                 return False
-            level = levels[key * sign]
+            level = _level_at(levels, key * sign)
             if stp == STP_NONE:
                 avail += level.total
             else:
@@ -474,7 +477,7 @@ class OrderBook:
             if key < limit_key:
                 break
             price = key * sign
-            level = levels[price]
+            level = _level_at(levels, price)
             maker = level.head
             while maker is not None and taker.remaining > 0:
                 nxt = maker.next
@@ -599,11 +602,10 @@ class OrderBook:
             levels = self._ask_levels
             keys = self._ask_keys
             key = -price
-        price_key: object = price  # boxed once for the lookup and, if new, the level's key
-        level = levels.get(price_key)
+        level = cast("Level | None", levels.get(price))
         if level is None:
-            level = Level(price, order.side, price_key)
-            levels[price_key] = level
+            level = Level(price, order.side)
+            levels.put(level)
             if not keys or keys[-1] < key:
                 keys.append(key)
             else:
@@ -646,11 +648,11 @@ class OrderBook:
     def _drop_level(self, level: Level) -> None:
         if level.side == BUY:
             keys = self._bid_keys
-            del self._bid_levels[level.key]
+            self._bid_levels.remove(level.price)
             key = level.price
         else:
             keys = self._ask_keys
-            del self._ask_levels[level.key]
+            self._ask_levels.remove(level.price)
             key = -level.price
         if keys[-1] == key:
             keys.pop()
@@ -707,7 +709,7 @@ class OrderBook:
                 return
 
     def _open_order(self, order_id: int, user_id: str) -> Order | None:
-        order = self._resting.get(order_id)
+        order = cast("Order | None", self._resting.get(order_id))
         if order is None:
             order = self._stops.get(order_id)
         if order is None or order.user_id != user_id:

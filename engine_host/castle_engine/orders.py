@@ -34,7 +34,13 @@ class SymbolSpec:
         self.min_notional = min_notional
 
 
-class Order:
+class Keyed:
+    """An object an IntIndex holds: `index_key` is its order id (Order) or price (Level)."""
+
+    index_key: int
+
+
+class Order(Keyed):
     """One order. The engine takes ownership of the object (it becomes the resting book entry): do
     not reuse or mutate it after submitting.
 
@@ -90,6 +96,7 @@ class Order:
         order_list_id: int = -1,
     ) -> None:
         self.order_id = order_id
+        self.index_key = order_id
         self.client_order_id = client_order_id
         self.user_id = user_id
         self.side = side
@@ -119,23 +126,21 @@ class Order:
         )
 
 
-class Level:
+class Level(Keyed):
     """All resting orders at one price of one side of a book, oldest first (an intrusive FIFO)."""
 
     price: int
     side: int
-    # price as an object: the level's key in its book's dict (boxed once).
-    key: object
     total: int
     count: int
     head: Order | None
     tail: Order | None
     dirty: bool
 
-    def __init__(self, price: int, side: int, key: object = None) -> None:
+    def __init__(self, price: int, side: int) -> None:
         self.price = price
+        self.index_key = price
         self.side = side
-        self.key = price if key is None else key
         self.total = 0
         self.count = 0
         self.head = None

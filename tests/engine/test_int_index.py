@@ -1,9 +1,9 @@
-"""The resting-order index behaves as a dict from order id to order, whatever the ids collide on."""
+"""The int index (resting orders by id, levels by price) behaves as a dict, whatever the keys collide on."""
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from castle_engine.order_index import OrderIndex
+from castle_engine.int_index import IntIndex
 from castle_engine.orders import Order
 
 from .conftest import ENGINE_SETTINGS
@@ -22,7 +22,7 @@ IDS = st.one_of(
 def test_index_agrees_with_a_dict_after_any_sequence_of_puts_and_removes(
     steps: list[tuple[bool, int]],
 ) -> None:
-    index = OrderIndex()
+    index = IntIndex()
     expected: dict[int, Order] = {}
     for add, order_id in steps:
         if add and order_id not in expected:
@@ -41,7 +41,7 @@ def test_index_agrees_with_a_dict_after_any_sequence_of_puts_and_removes(
 
 
 def test_index_grows_past_its_initial_size_and_keeps_every_order() -> None:
-    index = OrderIndex()
+    index = IntIndex()
     orders = [Order(order_id * 3, "u") for order_id in range(10_000)]
     for order in orders:
         index.put(order)
