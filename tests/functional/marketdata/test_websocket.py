@@ -27,6 +27,7 @@ from castle.contracts.events import EngineEvent, Trade
 from castle.marketdata.book import DepthDiff, L2Book
 from castle.marketdata.broadcast import Broadcaster
 from castle.marketdata.ports import ConnectionGoneError
+from castle.marketdata.streams import user_stream
 from castle.marketdata.ws_auth import SignatureAuthenticator, signature_payload
 from castle.marketdata.ws_session import WsSession
 from castle.ports.auth import StoredApiKey
@@ -108,6 +109,21 @@ def test_subscribe_list_and_unsubscribe_answer_in_binance_format() -> None:
         "id": 312,
     }
     assert send("c1", {"method": "LIST_SUBSCRIPTIONS", "id": 3}) == {"result": ["btcusdt@trade"], "id": 3}
+
+
+def test_the_subscribers_of_every_stream_of_a_symbol_are_read_at_once() -> None:
+    connections = DynamoConnections.from_settings()
+    connect("c1", streams="btcusdt@trade/btcusdt@depth5")
+    connect("c2", streams="btcusdt@trade/ethusdt@trade")
+    connections.subscribe_user("c2", "u1")
+
+    btc = connections.subscribers_by_stream("btcusdt")
+
+    assert {stream: sorted(s.connection_id for s in subs) for stream, subs in btc.items()} == {
+        "btcusdt@trade": ["c1", "c2"],
+        "btcusdt@depth5": ["c1"],
+    }
+    assert list(connections.subscribers_by_stream(user_stream("u1"))) == [user_stream("u1")]
 
 
 def test_an_unknown_stream_is_refused_without_subscribing() -> None:
@@ -290,7 +306,8 @@ def test_a_bad_signature_is_refused_with_1022() -> None:
     params = {"apiKey": created.key.api_key, "timestamp": 1_764_000_000_000, "signature": "00" * 32}
 
     reply = session.handle(
-        "private", json.dumps({"id": 2, "method": "userDataStream.subscribe.signature", "params": params}),
+        "private",
+        json.dumps({"id": 2, "method": "userDataStream.subscribe.signature", "params": params}),
         1_764_000_000_000,
     )
 

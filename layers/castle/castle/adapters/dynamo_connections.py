@@ -1,5 +1,6 @@
 """WebSocket connections in DynamoDB (ConnectionsTable: pk CONN#<id>, sk META | STREAM#<name> |
-USER#<user id>; GSI by_stream on `stream`). Items expire with the connection (24h, as Binance)."""
+USER#<user id>; GSIs by_stream on `stream` and by_topic on `topic`, the stream's symbol). Items
+expire with the connection (24h, as Binance)."""
 
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -8,7 +9,7 @@ from boto3.dynamodb.conditions import Key
 
 from castle.adapters.dynamo_marketdata import dynamodb
 from castle.marketdata.ports import Subscriber
-from castle.marketdata.streams import user_stream
+from castle.marketdata.streams import topic_of, user_stream
 from castle.settings import get_settings
 
 if TYPE_CHECKING:
@@ -74,6 +75,7 @@ class DynamoConnections:
                         "pk": _pk(connection_id),
                         "sk": f"{STREAM_PREFIX}{stream}",
                         "stream": stream,
+                        "topic": topic_of(stream),
                         "connection_id": connection_id,
                         "combined": combined,
                         "expires_at": expires_at,
@@ -115,6 +117,7 @@ class DynamoConnections:
             Item=key
             | {
                 "stream": user_stream(user_id),
+                "topic": topic_of(user_stream(user_id)),
                 "connection_id": connection_id,
                 "user_id": user_id,
                 "subscription_id": subscription_id,
@@ -139,23 +142,32 @@ class DynamoConnections:
         )
 
     def subscribers(self, stream: str) -> list[Subscriber]:
-        result: list[Subscriber] = []
-        condition = Key("stream").eq(stream)
-        params: dict[str, Any] = {"IndexName": "by_stream", "KeyConditionExpression": condition}
+        return [_subscriber(item) for item in self._query("by_stream", Key("stream").eq(stream))]
+
+    def subscribers_by_stream(self, topic: str) -> dict[str, list[Subscriber]]:
+        result: dict[str, list[Subscriber]] = {}
+        for item in self._query("by_topic", Key("topic").eq(topic)):
+            result.setdefault(str(item["stream"]), []).append(_subscriber(item))
+        return result
+
+    def _query(self, index: str, condition: Any) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        params: dict[str, Any] = {"IndexName": index, "KeyConditionExpression": condition}
         while True:
             response = self._table.query(**params)
-            for item in response.get("Items", []):
-                raw_id = item.get("subscription_id")
-                result.append(
-                    Subscriber(
-                        connection_id=str(item["connection_id"]),
-                        combined=bool(item.get("combined", False)),
-                        subscription_id=int(str(raw_id)) if raw_id is not None else None,
-                    )
-                )
+            items.extend(response.get("Items", []))
             if not response.get("LastEvaluatedKey"):
-                return result
+                return items
             params["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+
+def _subscriber(item: dict[str, Any]) -> Subscriber:
+    raw_id = item.get("subscription_id")
+    return Subscriber(
+        connection_id=str(item["connection_id"]),
+        combined=bool(item.get("combined", False)),
+        subscription_id=int(str(raw_id)) if raw_id is not None else None,
+    )
 
 
 @lru_cache(maxsize=1)

@@ -41,7 +41,7 @@ from castle.marketdata.ports import (
 )
 from castle.marketdata.projection import SymbolState
 from castle.marketdata.queries import MarketQueries
-from castle.marketdata.streams import PARTIAL_DEPTH_LEVELS, user_stream
+from castle.marketdata.streams import PARTIAL_DEPTH_LEVELS, topic_of, user_stream
 from castle.marketdata.trades import PublicTrade, aggregate
 
 log = logging.getLogger(__name__)
@@ -81,6 +81,7 @@ class Broadcaster:
         self._wait_s = consumer_wait_s
         self._poll_s = poll_interval_s
         self._subscribers: dict[str, list[Subscriber]] = {}
+        self._topics_read: set[str] = set()
         self._symbols: dict[str, _SymbolBatch] = {}
         self._states: dict[str, SymbolState] = {}
         self.frames_sent = 0
@@ -149,11 +150,15 @@ class Broadcaster:
             merged = merge_diffs(batch.diffs)
             if merged is not None:
                 self._send(f"{base}@depth", partial(payloads.depth_update_event, merged, now))
-            needs_state = [
-                f"{base}@bookTicker",
-                *(f"{base}@depth{n}" for n in PARTIAL_DEPTH_LEVELS),
-                *(f"{base}@depth{n}@100ms" for n in PARTIAL_DEPTH_LEVELS),
-            ] if merged is not None else []
+            needs_state = (
+                [
+                    f"{base}@bookTicker",
+                    *(f"{base}@depth{n}" for n in PARTIAL_DEPTH_LEVELS),
+                    *(f"{base}@depth{n}@100ms" for n in PARTIAL_DEPTH_LEVELS),
+                ]
+                if merged is not None
+                else []
+            )
             if batch.trades:
                 needs_state += [f"{base}@aggTrade", f"{base}@ticker", f"{base}@miniTicker"]
                 needs_state += [f"{base}@kline_{i}" for i in KLINE_INTERVALS]
@@ -203,9 +208,12 @@ class Broadcaster:
             time.sleep(self._poll_s)
 
     def _subscribers_of(self, stream: str) -> list[Subscriber]:
-        if stream not in self._subscribers:
-            self._subscribers[stream] = self._connections.subscribers(stream)
-        return self._subscribers[stream]
+        # One read per topic and batch: a trade alone touches ~30 streams of its symbol.
+        topic = topic_of(stream)
+        if topic not in self._topics_read:
+            self._topics_read.add(topic)
+            self._subscribers.update(self._connections.subscribers_by_stream(topic))
+        return self._subscribers.setdefault(stream, [])
 
     def _send(self, stream: str, build: Callable[[], Json]) -> None:
         subscribers = self._subscribers_of(stream)

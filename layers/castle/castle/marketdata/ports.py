@@ -126,3 +126,8 @@ class ConnectionStore(Protocol):
     def subscribers(self, stream: str) -> list[Subscriber]:
         """Connections subscribed to a stream name (or to `user#<user id>`)."""
         ...
+
+    def subscribers_by_stream(self, topic: str) -> dict[str, list[Subscriber]]:
+        """The subscribers of every stream of a topic (streams.topic_of), in one read; streams
+        nobody is subscribed to are absent."""
+        ...

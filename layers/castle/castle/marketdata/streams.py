@@ -58,3 +58,9 @@ def stream_names(symbol: str) -> list[str]:
 
 def user_stream(user_id: str) -> str:
     return f"{USER_STREAM_PREFIX}{user_id}"
+
+
+def topic_of(stream: str) -> str:
+    """What a stream is about: the symbol of a market stream ("btcusdt" for "btcusdt@depth5"), or
+    the user stream itself. The broadcaster reads the subscribers of a whole topic at once."""
+    return stream.split("@", 1)[0]
