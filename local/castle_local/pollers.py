@@ -22,6 +22,7 @@ from typing import Any
 
 from castle_local.lambda_router import LambdaRouter
 from castle_local.template import ACCOUNT_ID, ScheduleSource, StreamSource, Template
+from castle_local.wakeups import DYNAMODB, KINESIS, SQS, Wakeups
 
 IDLE_POLL_S = 0.2
 MAX_BACKOFF_S = 2.0
@@ -35,11 +36,14 @@ class PollerStats:
 
 
 class Poller(threading.Thread):
-    """A daemon thread that runs `poll_once` until stopped; errors back off instead of killing it."""
+    """A daemon thread that runs `poll_once` until stopped; errors back off instead of killing it.
+    When idle it sleeps until `wake` is set (a write to what it polls: castle_local.wakeups) or
+    IDLE_POLL_S passes."""
 
     def __init__(self, name: str, stop: threading.Event) -> None:
         super().__init__(name=name, daemon=True)
         self.stop_event = stop
+        self.wake = threading.Event()
         self.stats = PollerStats()
 
     def poll_once(self) -> bool:
@@ -49,6 +53,8 @@ class Poller(threading.Thread):
     def run(self) -> None:
         backoff = 0.1
         while not self.stop_event.is_set():
+            # Cleared before polling: a write during the poll sets it and the next wait returns at once.
+            self.wake.clear()
             try:
                 busy = self.poll_once()
                 backoff = 0.1
@@ -61,7 +67,7 @@ class Poller(threading.Thread):
                 backoff = min(MAX_BACKOFF_S, backoff * 2)
                 continue
             if not busy:
-                self.stop_event.wait(IDLE_POLL_S)
+                self.wake.wait(IDLE_POLL_S)
 
 
 def failed_identifiers(result: Any) -> list[str]:
@@ -382,10 +388,17 @@ class SchedulePoller(Poller):
 class EventSources:
     """All the template's event source mappings, as poller threads sharing one stop event."""
 
-    def __init__(self, template: Template, router: LambdaRouter, client: Callable[[str], Any]) -> None:
+    def __init__(
+        self,
+        template: Template,
+        router: LambdaRouter,
+        client: Callable[[str], Any],
+        wakeups: Wakeups | None = None,
+    ) -> None:
         self.template = template
         self.router = router
         self.client = client
+        self.wakeups = wakeups
         self.stop_event = threading.Event()
         self.pollers: list[Poller] = []
         self.notices: list[str] = []
@@ -417,34 +430,36 @@ class EventSources:
                         region,
                     )
                     poller.on_failure = self._destination(source)
+                    self._wake_on_writes(poller, KINESIS, attrs["Ref"])
                     self.pollers.append(poller)
             elif source.kind == "SQS":
-                self.pollers.append(
-                    SqsPoller(
-                        self.router,
-                        source,
-                        attrs["QueueUrl"],
-                        attrs["Arn"],
-                        self.client("sqs"),
-                        self.stop_event,
-                        region,
-                    )
+                sqs_poller = SqsPoller(
+                    self.router,
+                    source,
+                    attrs["QueueUrl"],
+                    attrs["Arn"],
+                    self.client("sqs"),
+                    self.stop_event,
+                    region,
                 )
+                self._wake_on_writes(sqs_poller, SQS, attrs["Arn"].rsplit(":", 1)[-1])
+                self.pollers.append(sqs_poller)
             elif source.kind == "DynamoDB" and "StreamArn" in attrs:
                 streams = self.client("dynamodbstreams")
                 description = streams.describe_stream(StreamArn=attrs["StreamArn"])["StreamDescription"]
+                table = attrs["StreamArn"].split(":table/", 1)[-1].split("/", 1)[0]
                 for shard in description["Shards"]:
-                    self.pollers.append(
-                        DynamoDbStreamPoller(
-                            self.router,
-                            source,
-                            attrs["StreamArn"],
-                            shard["ShardId"],
-                            streams,
-                            self.stop_event,
-                            region,
-                        )
+                    stream_poller = DynamoDbStreamPoller(
+                        self.router,
+                        source,
+                        attrs["StreamArn"],
+                        shard["ShardId"],
+                        streams,
+                        self.stop_event,
+                        region,
                     )
+                    self._wake_on_writes(stream_poller, DYNAMODB, table)
+                    self.pollers.append(stream_poller)
         for schedule in self.template.schedules():
             if schedule.function_id in unavailable:
                 continue
@@ -455,6 +470,10 @@ class EventSources:
                 )
                 continue
             self.pollers.append(SchedulePoller(self.router, schedule, interval, self.stop_event, region))
+
+    def _wake_on_writes(self, poller: Poller, service: str, name: str) -> None:
+        if self.wakeups is not None:
+            poller.wake = self.wakeups.event_for(service, name)
 
     def _destination(self, source: StreamSource) -> Callable[[dict[str, Any]], None] | None:
         attrs = self.template.physical.get(source.on_failure_id) if source.on_failure_id else None
@@ -484,6 +503,8 @@ class EventSources:
 
     def stop(self, timeout_s: float = 3.0) -> None:
         self.stop_event.set()
+        for poller in self.pollers:
+            poller.wake.set()
         deadline = time.monotonic() + timeout_s
         for poller in self.pollers:
             with contextlib.suppress(RuntimeError):

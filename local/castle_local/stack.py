@@ -33,6 +33,7 @@ from castle_local.lambda_router import LambdaRouter, route_moto_lambda_invokes
 from castle_local.pollers import EventSources
 from castle_local.services import Database, EngineHosts, Redis, provide_database, provide_redis
 from castle_local.template import Template, find_template
+from castle_local.wakeups import Wakeups, notify_on_moto_writes
 
 Say = Callable[[str], None]
 
@@ -119,6 +120,8 @@ class LocalStack:
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         self.moto = MotoServer(aws_port)
         self.moto.start()
+        self.wakeups = Wakeups()
+        notify_on_moto_writes(self.wakeups)
         router = LambdaRouter(template)
         self.router = router
         route_moto_lambda_invokes(router)
@@ -150,7 +153,7 @@ class LocalStack:
         ok = len(router.functions) - len(self.state.broken_functions)
         self.say(f"  {ok}/{len(router.functions)} handlers ready")
 
-        self.sources = EventSources(template, router, self.factory.client)
+        self.sources = EventSources(template, router, self.factory.client, self.wakeups)
         self.sources.build(unavailable=set(self.state.broken_functions))
         self.state.notices.extend(self.sources.notices)
         self.sources.start()
