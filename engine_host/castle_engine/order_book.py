@@ -1,10 +1,12 @@
 """One symbol's order book and matching rules (price-time priority).
 
 Layout, chosen for mypyc: each price level is a native `Level` holding an intrusive doubly-linked
-FIFO of `Order`s; each side keeps a dict price -> Level plus a sorted list of "keys" whose last
-element is the best price (bids: key = price; asks: key = -price), so the best level is keys[-1]
-and emptying the best level is a list pop. Pending stop orders live in two lists ordered by trigger
-priority. Levels touched by a command are flagged and reported once, in one DepthUpdate, at the end.
+FIFO of `Order`s; each side keeps an IntIndex price -> Level (castle_engine.int_index: no boxed-int
+dict lookups) plus a sorted list of "keys" whose last element is the best price (bids: key = price;
+asks: key = -price), so the best level is keys[-1] and emptying the best level is a list pop.
+Resting orders are found by id in another IntIndex. Pending stop orders live in two lists ordered
+by trigger priority. Levels touched by a command are flagged and reported once, in one DepthUpdate,
+at the end.
 """
 
 from typing import Any, Final, cast
