@@ -29,6 +29,7 @@ from castle_local.aws import (
 from castle_local.cognito import CognitoProxy, user_pool
 from castle_local.containers import ProcessContainers
 from castle_local.gateway import Gateway
+from castle_local.gc_tuning import freeze_long_lived
 from castle_local.lambda_router import LambdaRouter, route_moto_lambda_invokes
 from castle_local.pollers import EventSources
 from castle_local.services import Database, EngineHosts, Redis, provide_database, provide_redis
@@ -163,6 +164,7 @@ class LocalStack:
 
         if self.config.engine:
             self.start_engines()
+        freeze_long_lived()
 
     def local_environment(self) -> dict[str, str]:
         """Variables for our handlers and the engine host: the template's, plus the local endpoints."""
