@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import math
 import os
 import platform
-import signal
-import subprocess
 import sys
 import time
 from collections.abc import Iterator, Sequence
@@ -80,15 +79,6 @@ class Stack:
         return total
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @contextmanager
 def local_stack(url: str | None = None, *, engine: bool = True) -> Iterator[Stack]:
     """`url` (a running `castle up`), or a fresh `castle up` on free ports with its own database,
@@ -97,57 +87,20 @@ def local_stack(url: str | None = None, *, engine: bool = True) -> Iterator[Stac
         yield Stack(url.rstrip("/"))
         return
     sys.path.insert(0, str(ROOT))
-    from tests.support.database import create_database, drop_database, url_for
+    from tests.support.castle_up import castle_up
 
     state = ROOT / ".build" / "bench" / f"stack-{os.getpid()}"
     state.mkdir(parents=True, exist_ok=True)
-    database = create_database("castle_bench")
-    port, aws_port = _free_port(), _free_port()
-    log_path = state / "castle-up.log"
-    command = [
-        sys.executable, "-m", "castle_local", "up",
-        "--port", str(port), "--aws-port", str(aws_port), "--state-dir", str(state),
-    ]  # fmt: skip
-    if not engine:
-        command.append("--no-engine")
-    env = {**os.environ, "CASTLE_DATABASE_URL": url_for(database), "PYTHONUNBUFFERED": "1"}
-    process: subprocess.Popen[bytes] | None = None
-    try:
-        with log_path.open("wb") as log:
-            process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-        stack = Stack(f"http://127.0.0.1:{port}", psutil.Process(process.pid), log_path)
-        _wait_until_up(stack, process)
-        yield stack
-    finally:
-        if process is not None:
-            _stop(process)
-        drop_database(database)
+    with castle_up(state, "castle_bench", start_timeout_s=START_TIMEOUT_S, engine=engine) as up:
+        yield Stack(up.url, psutil.Process(up.process.pid), up.log_path)
 
 
-def _wait_until_up(stack: Stack, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            log = stack.log_path.read_text() if stack.log_path else ""
-            raise RuntimeError(f"castle up exited with {process.returncode}:\n{log}")
-        try:
-            if httpx.get(f"{stack.url}/_castle/status", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise TimeoutError(f"castle up did not answer within {START_TIMEOUT_S}s (log: {stack.log_path})")
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is not None:
-        return
-    process.send_signal(signal.SIGINT)
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=10)
+def emit(result: dict[str, Any], json_path: str | None) -> None:
+    """Print a benchmark's result as one JSON line, and also write it to `json_path` if given."""
+    print(json.dumps(result))
+    if json_path:
+        Path(json_path).parent.mkdir(parents=True, exist_ok=True)
+        Path(json_path).write_text(json.dumps(result, indent=2) + "\n")
 
 
 def running_stack_url() -> str | None:

@@ -1,11 +1,6 @@
 """The local stack as the e2e tests see it: `castle up` in a subprocess on free ports, with its own
 database, torn down (SIGINT, as Ctrl-C) at the end of the session."""
 
-import os
-import signal
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,10 +10,8 @@ import boto3
 import httpx
 import pytest
 
-from castle_local.aws import free_port
-from tests.support.database import create_database, drop_database, url_for
+from tests.support.castle_up import castle_up
 
-ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT_S = 90.0
 
 
@@ -54,59 +47,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     return report
 
 
-def _wait_until_up(url: str, process: "subprocess.Popen[bytes]", log_path: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"castle up exited with {process.returncode}:\n{log_path.read_text()}")
-        try:
-            if httpx.get(f"{url}/_castle/status", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise TimeoutError(f"castle up did not answer within {START_TIMEOUT_S}s:\n{log_path.read_text()}")
-
-
 @pytest.fixture(scope="session")
 def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
     state = tmp_path_factory.mktemp("castle-local")
-    database = create_database("castle_e2e")
-    port, aws_port = free_port(), free_port()
-    env = {
-        **os.environ,
-        "CASTLE_DATABASE_URL": url_for(database),
-        "PYTHONUNBUFFERED": "1",
-    }
-    log_path = state / "castle-up.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "castle_local",
-                "up",
-                "--port",
-                str(port),
-                "--aws-port",
-                str(aws_port),
-                "--state-dir",
-                str(state),
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            url = f"http://127.0.0.1:{port}"
-            _wait_until_up(url, process, log_path)
-            yield RunningStack(url, f"http://127.0.0.1:{aws_port}", log_path, url_for(database))
-        finally:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
-            drop_database(database)
+    with castle_up(state, "castle_e2e", start_timeout_s=START_TIMEOUT_S) as up:
+        yield RunningStack(up.url, up.aws_endpoint, up.log_path, up.database_url)
