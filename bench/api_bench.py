@@ -26,11 +26,10 @@ import time
 from collections import defaultdict, deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import aiohttp
-from _stack import Stack, Trader, local_stack, machine, running_stack_url, summary_ms, traders
+from _stack import Stack, Trader, emit, local_stack, machine, running_stack_url, summary_ms, traders
 
 # (endpoint name, weight): the request mix, in percent.
 MIX: tuple[tuple[str, int], ...] = (
@@ -225,10 +224,7 @@ def main() -> None:
         result = run_load(stack, users, args.rate, args.duration, args.seed)
     result["machine"] = machine()
     print_table(result)
-    print(json.dumps(result))
-    if args.json:
-        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.json).write_text(json.dumps(result, indent=2) + "\n")
+    emit(result, args.json)
 
 
 if __name__ == "__main__":

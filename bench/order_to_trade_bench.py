@@ -22,13 +22,13 @@ import json
 import sys
 import time
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import aiohttp
 from _stack import (
     Stack,
     Trader,
+    emit,
     local_stack,
     machine,
     running_stack_url,
@@ -162,10 +162,7 @@ def main() -> None:
             f"p99 {row['p99_ms']} ms, max {row['max_ms']} ms",
             file=sys.stderr,
         )
-    print(json.dumps(result))
-    if args.json:
-        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.json).write_text(json.dumps(result, indent=2) + "\n")
+    emit(result, args.json)
 
 
 if __name__ == "__main__":
