@@ -711,9 +711,7 @@ class OrderBook:
                 return
 
     def _open_order(self, order_id: int, user_id: str) -> Order | None:
-        order = cast("Order | None", self._resting.get(order_id))
-        if order is None:
-            order = self._stops.get(order_id)
+        order = self.find_order(order_id)
         if order is None or order.user_id != user_id:
             return None
         return order

@@ -42,12 +42,6 @@ class Wakeups:
         for event in events:
             event.set()
 
-    def notify_all(self) -> None:
-        with self._lock:
-            events = [e for es in self._events.values() for e in es]
-        for event in events:
-            event.set()
-
 
 # Which resource a moto backend call writes to, from its arguments (None: every one of the service).
 Resource = Callable[[tuple[Any, ...], dict[str, Any]], str | None]
