@@ -2,8 +2,8 @@
 
 Layout, chosen for mypyc: each price level is a native `Level` holding an intrusive doubly-linked
 FIFO of `Order`s; each side keeps an IntIndex price -> Level (castle_engine.int_index: no boxed-int
-dict lookups) plus a sorted list of "keys" whose last element is the best price (bids: key = price;
-asks: key = -price), so the best level is keys[-1] and emptying the best level is a list pop.
+dict lookups) plus a PriceLadder of the occupied price keys (bids: key = price; asks: key = -price,
+so that the best level has the highest key on both sides).
 Resting orders are found by id in another IntIndex. Pending stop orders live in two lists ordered
 by trigger priority. Levels touched by a command are flagged and reported once, in one DepthUpdate,
 at the end.
@@ -62,26 +62,16 @@ from castle_engine.events import (
 )
 from castle_engine.int_index import IntIndex
 from castle_engine.orders import Level, Order, SymbolSpec
+from castle_engine.price_ladder import NO_KEY, PriceLadder
 
-NO_LIMIT_KEY: Final = -(1 << 62)
+# The limit key of an order without a limit price: below every key, above the empty ladder's NO_KEY.
+NO_LIMIT_KEY: Final = NO_KEY + 1
 # Quantity of a MARKET order by quote amount only: unbounded, the budget stops it.
 UNBOUNDED_QTY: Final = 1 << 62
 # Where an open order is, in snapshots.
 _RESTING: Final = 0
 _STOP_UP: Final = 1
 _STOP_DOWN: Final = 2
-
-
-def _bisect_left(keys: list[int], x: int) -> int:
-    lo = 0
-    hi = len(keys)
-    while lo < hi:
-        mid = (lo + hi) >> 1
-        if keys[mid] < x:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo
 
 
 def _final_total(dirty: list[Level], count: int, i: int) -> int:
@@ -122,8 +112,8 @@ class OrderBook:
         self._arrival = 0
         self._bid_levels = IntIndex()
         self._ask_levels = IntIndex()
-        self._bid_keys: list[int] = []
-        self._ask_keys: list[int] = []
+        self._bid_ladder = PriceLadder()
+        self._ask_ladder = PriceLadder()
         self._resting = IntIndex()
         self._stops: dict[int, Order] = {}
         self._stops_up: list[Order] = []
@@ -224,25 +214,27 @@ class OrderBook:
     def depth_snapshot(self, limit: int) -> tuple[int, list[tuple[int, int]], list[tuple[int, int]]]:
         bids: list[tuple[int, int]] = []
         asks: list[tuple[int, int]] = []
-        i = len(self._bid_keys) - 1
-        while i >= 0 and len(bids) < limit:
-            price = self._bid_keys[i]
-            bids.append((price, _level_at(self._bid_levels, price).total))
-            i -= 1
-        i = len(self._ask_keys) - 1
-        while i >= 0 and len(asks) < limit:
-            price = -self._ask_keys[i]
-            asks.append((price, _level_at(self._ask_levels, price).total))
-            i -= 1
+        key = self._bid_ladder.best()
+        while key != NO_KEY and len(bids) < limit:
+            bids.append((key, _level_at(self._bid_levels, key).total))
+            key = self._bid_ladder.below(key)
+        key = self._ask_ladder.best()
+        while key != NO_KEY and len(asks) < limit:
+            asks.append((-key, _level_at(self._ask_levels, -key).total))
+            key = self._ask_ladder.below(key)
         return self._update_id, bids, asks
 
     def open_orders(self) -> list[Order]:
         """Resting orders (bids best first, then asks best first, FIFO), then pending stops."""
         out: list[Order] = []
-        for i in range(len(self._bid_keys) - 1, -1, -1):
-            self._collect(_level_at(self._bid_levels, self._bid_keys[i]), out)
-        for i in range(len(self._ask_keys) - 1, -1, -1):
-            self._collect(_level_at(self._ask_levels, -self._ask_keys[i]), out)
+        key = self._bid_ladder.best()
+        while key != NO_KEY:
+            self._collect(_level_at(self._bid_levels, key), out)
+            key = self._bid_ladder.below(key)
+        key = self._ask_ladder.best()
+        while key != NO_KEY:
+            self._collect(_level_at(self._ask_levels, -key), out)
+            key = self._ask_ladder.below(key)
         out.extend(self._stops_up)
         out.extend(self._stops_down)
         return out
@@ -258,11 +250,13 @@ class OrderBook:
 
     def best_bid(self) -> int:
         """Best bid price in ticks, 0 when there is none."""
-        return self._bid_keys[-1] if self._bid_keys else 0
+        key = self._bid_ladder.best()
+        return key if key != NO_KEY else 0
 
     def best_ask(self) -> int:
         """Best ask price in ticks, 0 when there is none."""
-        return -self._ask_keys[-1] if self._ask_keys else 0
+        key = self._ask_ladder.best()
+        return -key if key != NO_KEY else 0
 
     @property
     def last_price(self) -> int:
@@ -332,8 +326,8 @@ class OrderBook:
 
     def _crosses(self, order: Order) -> bool:
         if order.side == BUY:
-            return bool(self._ask_keys) and -self._ask_keys[-1] <= order.price
-        return bool(self._bid_keys) and self._bid_keys[-1] >= order.price
+            return self._ask_ladder.best() >= -order.price
+        return self._bid_ladder.best() >= order.price
 
     def _stop_fires(self, order: Order) -> bool:
         last = self._last_price
@@ -346,23 +340,20 @@ class OrderBook:
     def _fok_fillable(self, order: Order) -> bool:
         """Whether the whole quantity would trade now, self-trade prevention included."""
         if order.side == BUY:
-            keys = self._ask_keys
+            ladder = self._ask_ladder
             levels = self._ask_levels
             limit_key = -order.price
             sign = -1
         else:
-            keys = self._bid_keys
+            ladder = self._bid_ladder
             levels = self._bid_levels
             limit_key = order.price
             sign = 1
         need = order.quantity
         avail = 0
         stp = order.stp_mode
-        i = len(keys) - 1
-        while i >= 0:
-            key = keys[i]
-            if key < limit_key:
-                return False
+        key = ladder.best()
+        while key >= limit_key:
             level = _level_at(levels, key * sign)
             if stp == STP_NONE:
                 avail += level.total
@@ -379,7 +370,7 @@ class OrderBook:
                     maker = maker.next
             if avail >= need:
                 return True
-            i -= 1
+            key = ladder.below(key)
         return False
 
     # ---- placing and matching -----------------------------------------------------------------------
@@ -451,21 +442,21 @@ class OrderBook:
 
     def _budget_exhausted(self, order: Order) -> bool:
         """Whether a quote-limited market order stopped because it cannot afford the next lot."""
-        keys = self._ask_keys if order.side == BUY else self._bid_keys
-        if not keys:
+        key = (self._ask_ladder if order.side == BUY else self._bid_ladder).best()
+        if key == NO_KEY:
             return False
-        price = -keys[-1] if order.side == BUY else keys[-1]
+        price = -key if order.side == BUY else key
         return order.quote_quantity - order.cumulative_quote < price
 
     def _match(self, taker: Order, limit_key: int, budget: int) -> bool:
         """Trade `taker` against the opposite side while it crosses `limit_key` (and, when budget >= 0,
         while it can afford a lot). Returns True when self-trade prevention expired the taker."""
         if taker.side == BUY:
-            keys = self._ask_keys
+            ladder = self._ask_ladder
             levels = self._ask_levels
             sign = -1
         else:
-            keys = self._bid_keys
+            ladder = self._bid_ladder
             levels = self._bid_levels
             sign = 1
         stp = taker.stp_mode
@@ -474,8 +465,8 @@ class OrderBook:
         events = self._events
         taker_expired = False
         out_of_budget = False
-        while taker.remaining > 0 and keys:
-            key = keys[-1]
+        while taker.remaining > 0:
+            key = ladder.best()
             if key < limit_key:
                 break
             price = key * sign
@@ -598,20 +589,17 @@ class OrderBook:
         price = order.price
         if order.side == BUY:
             levels = self._bid_levels
-            keys = self._bid_keys
+            ladder = self._bid_ladder
             key = price
         else:
             levels = self._ask_levels
-            keys = self._ask_keys
+            ladder = self._ask_ladder
             key = -price
         level = cast("Level | None", levels.get(price))
         if level is None:
             level = Level(price, order.side)
             levels.put(level)
-            if not keys or keys[-1] < key:
-                keys.append(key)
-            else:
-                keys.insert(_bisect_left(keys, key), key)
+            ladder.add(key)
         self._arrival += 1
         order.arrival = self._arrival
         tail = level.tail
@@ -649,17 +637,14 @@ class OrderBook:
 
     def _drop_level(self, level: Level) -> None:
         if level.side == BUY:
-            keys = self._bid_keys
+            ladder = self._bid_ladder
             self._bid_levels.remove(level.price)
             key = level.price
         else:
-            keys = self._ask_keys
+            ladder = self._ask_ladder
             self._ask_levels.remove(level.price)
             key = -level.price
-        if keys[-1] == key:
-            keys.pop()
-        else:
-            del keys[_bisect_left(keys, key)]
+        ladder.remove(key)
 
     def _mark(self, level: Level) -> None:
         if not level.dirty:

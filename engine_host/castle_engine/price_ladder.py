@@ -1,0 +1,111 @@
+"""The occupied price levels of one side of a book, as keys ordered best-highest: a bid's key is its
+price, an ask's is minus its price.
+
+A sorted list of keys costs a shift of every better level each time a level opens or empties below
+the best, and a book that drifts leaves thousands of levels behind the market: those shifts were
+the slowest engine calls. Here the keys are grouped in buckets of 32 consecutive keys, each an
+occupancy bitmap: opening or emptying a level sets or clears one bit (a bucket is found through an
+IntIndex), and the best key is the top bit of the last bucket. Only a bucket's first level to open
+or its last to empty changes the sorted list of buckets, which is ~1/32 as long as a key list.
+"""
+
+from typing import Final, cast
+
+from castle_engine.int_index import IntIndex
+from castle_engine.orders import Keyed
+
+# below() when there is no lower key: lower than any key (keys are +-prices of at most 2**62 - 1).
+NO_KEY: Final = -(1 << 62)
+_SHIFT: Final = 5  # 32 keys a bucket: a bitmap below 2**32 stays a native (unboxed) int in mypyc
+_BIT_MASK: Final = 31
+
+
+class _Bucket(Keyed):
+    """Keys number*32 .. number*32+31; bit i set = key number*32+i is occupied. index_key = number."""
+
+    bits: int
+
+    def __init__(self, number: int) -> None:
+        self.index_key = number
+        self.bits = 0
+
+
+def _top(bucket: _Bucket) -> int:
+    return (bucket.index_key << _SHIFT) | (bucket.bits.bit_length() - 1)
+
+
+def _bisect_left(numbers: list[int], x: int) -> int:
+    lo = 0
+    hi = len(numbers)
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if numbers[mid] < x:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+class PriceLadder:
+    """A set of int keys with the highest one at hand."""
+
+    def __init__(self) -> None:
+        # The non-empty buckets, ascending by number (best last), and their numbers alongside.
+        self._buckets: list[_Bucket] = []
+        self._numbers: list[int] = []
+        self._by_number = IntIndex()
+        self._size = 0
+
+    def __len__(self) -> int:
+        return self._size
+
+    def best(self) -> int:
+        """The highest key, or NO_KEY when the ladder is empty."""
+        buckets = self._buckets
+        return _top(buckets[-1]) if buckets else NO_KEY
+
+    def add(self, key: int) -> None:
+        """Add a key that is not in the ladder."""
+        number = key >> _SHIFT
+        bucket = cast("_Bucket | None", self._by_number.get(number))
+        if bucket is None:
+            bucket = _Bucket(number)
+            self._by_number.put(bucket)
+            numbers = self._numbers
+            if not numbers or numbers[-1] < number:
+                numbers.append(number)
+                self._buckets.append(bucket)
+            else:
+                i = _bisect_left(numbers, number)
+                numbers.insert(i, number)
+                self._buckets.insert(i, bucket)
+        bucket.bits |= 1 << (key & _BIT_MASK)
+        self._size += 1
+
+    def remove(self, key: int) -> None:
+        """Remove a key that is in the ladder."""
+        number = key >> _SHIFT
+        bucket = cast(_Bucket, self._by_number.get(number))
+        bucket.bits &= ~(1 << (key & _BIT_MASK))
+        self._size -= 1
+        if bucket.bits == 0:
+            self._by_number.remove(number)
+            numbers = self._numbers
+            if numbers[-1] == number:
+                numbers.pop()
+                self._buckets.pop()
+            else:
+                i = _bisect_left(numbers, number)
+                del numbers[i]
+                del self._buckets[i]
+
+    def below(self, key: int) -> int:
+        """The highest key lower than `key` (which need not be in the ladder), or NO_KEY."""
+        number = key >> _SHIFT
+        bucket = cast("_Bucket | None", self._by_number.get(number))
+        if bucket is not None:
+            lower = bucket.bits & ((1 << (key & _BIT_MASK)) - 1)
+            if lower:
+                return (number << _SHIFT) | (lower.bit_length() - 1)
+        i = _bisect_left(self._numbers, number) - 1
+        return _top(self._buckets[i]) if i >= 0 else NO_KEY
