@@ -7,6 +7,8 @@ increasing by one per event with no gaps. `line()` is a canonical text form used
 
 from typing import Final
 
+from mypy_extensions import mypyc_attr
+
 from castle_engine.codes import (
     BUY,
     EV_ACCEPTED,
@@ -35,9 +37,14 @@ def _num(value: int) -> str:
 _NO_LEVELS: Final[list[int]] = []
 
 
+@mypyc_attr(acyclic=True)
 class Event:
     """Base of the engine events. Subclasses set kind/symbol/seq themselves rather than calling
-    super().__init__ (one call less per event on the hot path)."""
+    super().__init__ (one call less per event on the hot path).
+
+    Events are `acyclic` for mypyc: they hold ints, strs and (OrderAccepted) an Order, and nothing
+    refers back to an event, so they can never be part of a reference cycle. The cyclic garbage
+    collector then does not track them, which saves ~5% of the engine's instructions per call."""
 
     kind: int
     symbol: str
@@ -56,6 +63,7 @@ class Event:
         return f"{type(self).__name__}({self.line()})"
 
 
+@mypyc_attr(acyclic=True)
 class OrderAccepted(Event):
     """The order passed validation. The fields echo the order (ints; -1 order_list_id = none): they
     are read from the accepted Order itself, whose echoed fields the engine never changes, so that
@@ -122,6 +130,7 @@ class OrderAccepted(Event):
         )
 
 
+@mypyc_attr(acyclic=True)
 class OrderRejected(Event):
     """A new order the engine refused; `reason` is a codes.* reason string."""
 
@@ -145,6 +154,7 @@ class OrderRejected(Event):
         return f"{self.seq} R {self.order_id} {self.client_order_id} {self.user_id} {self.reason}"
 
 
+@mypyc_attr(acyclic=True)
 class CancelRejected(Event):
     order_id: int
     user_id: str
@@ -162,6 +172,7 @@ class CancelRejected(Event):
         return f"{self.seq} CR {self.order_id} {self.user_id} {self.reason}"
 
 
+@mypyc_attr(acyclic=True)
 class Trade(Event):
     """One fill at the maker's price. quote_quantity = price * quantity (tick-lots)."""
 
@@ -208,6 +219,7 @@ class Trade(Event):
         )
 
 
+@mypyc_attr(acyclic=True)
 class OrderTriggered(Event):
     """A stop order's stop price was reached by the last trade price: it now works as a limit."""
 
@@ -225,6 +237,7 @@ class OrderTriggered(Event):
         return f"{self.seq} G {self.order_id} {self.user_id}"
 
 
+@mypyc_attr(acyclic=True)
 class OrderDone(Event):
     """An order left the engine: status is FILLED/CANCELED/EXPIRED/EXPIRED_IN_MATCH (codes.*).
     executed_quantity in lots, cumulative_quote_quantity in tick-lots."""
@@ -264,6 +277,7 @@ class OrderDone(Event):
         )
 
 
+@mypyc_attr(acyclic=True)
 class DepthUpdate(Event):
     """The L2 levels one command changed: (price ticks, total lots), 0 lots = level removed.
     first_update_id/last_update_id are Binance's U/u: contiguous across a symbol's depth updates
@@ -373,6 +387,7 @@ class DepthUpdate(Event):
                 parts.append(f"{more[i + 1]}:{_num(more[i + 2])}")
 
 
+@mypyc_attr(acyclic=True)
 class SymbolStatusChanged(Event):
     status: int
 
