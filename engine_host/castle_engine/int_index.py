@@ -18,6 +18,21 @@ from librt.vecs import vec
 from castle_engine.orders import Keyed
 
 _MIN_SLOTS: Final = 1024
+# A BitBucket covers 2**BUCKET_SHIFT consecutive ints: 32, so that its bitmap (below 2**32) stays a
+# native, unboxed int in mypyc.
+BUCKET_SHIFT: Final = 5
+BUCKET_BIT_MASK: Final = 31
+
+
+class BitBucket(Keyed):
+    """The set members among ints number*32 .. number*32+31 (index_key = number): bit i set = member
+    number*32+i. The price ladder and the id set keep theirs in an IntIndex."""
+
+    bits: int
+
+    def __init__(self, number: int) -> None:
+        self.index_key = number
+        self.bits = 0
 
 
 class IntIndex:
@@ -35,6 +50,10 @@ class IntIndex:
 
     def __len__(self) -> int:
         return self._size
+
+    def entries(self) -> list[Keyed]:
+        """Every entry, in slot order (no particular order)."""
+        return [entry for entry in self._slots if entry is not None]
 
     def get(self, key: int) -> Keyed | None:
         slots = self._slots

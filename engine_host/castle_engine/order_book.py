@@ -60,6 +60,7 @@ from castle_engine.events import (
     SymbolStatusChanged,
     Trade,
 )
+from castle_engine.id_set import IdSet
 from castle_engine.int_index import IntIndex
 from castle_engine.orders import Level, Order, SymbolSpec
 from castle_engine.price_ladder import NO_KEY, PriceLadder
@@ -118,7 +119,7 @@ class OrderBook:
         self._stops: dict[int, Order] = {}
         self._stops_up: list[Order] = []
         self._stops_down: list[Order] = []
-        self._seen: set[object] = set()
+        self._seen = IdSet()
         self._client_ids: dict[str, int] = {}
         # Levels changed by the current command: the first _ndirty entries (the list is reused).
         self._dirty: list[Level] = []
@@ -155,7 +156,7 @@ class OrderBook:
             self._events.append(
                 CancelRejected(self.symbol, self._seq, cancel_order_id, order.user_id, reason)
             )
-            dup = order.order_id in self._seen
+            dup = self._seen.has(order.order_id)
             self._reject(order, DUPLICATE_ORDER_ID if dup else CANCEL_REPLACE_CANCEL_FAILED)
             return
         if self._keeps_priority(old, order):
@@ -204,9 +205,8 @@ class OrderBook:
         self._events.append(SymbolStatusChanged(self.symbol, self._seq, status))
 
     def reject(self, order_id: int, client_order_id: str, user_id: str, reason: str) -> None:
-        if order_id in self._seen:
+        if not self._seen.add(order_id):
             reason = DUPLICATE_ORDER_ID
-        self._seen.add(order_id)
         self._seq += 1
         self._events.append(OrderRejected(self.symbol, self._seq, order_id, client_order_id, user_id, reason))
 
@@ -265,12 +265,7 @@ class OrderBook:
     # ---- admission ----------------------------------------------------------------------------------
     def _admission_error(self, order: Order) -> str:
         """The reject reason, or "" (and the order id is now used: a later duplicate is refused)."""
-        seen = self._seen
-        used_before = len(seen)
-        key: object = order.order_id
-        order.key = key
-        seen.add(key)  # one hash lookup for both the check and the insertion
-        if len(seen) == used_before:
+        if not self._seen.add(order.order_id):
             return DUPLICATE_ORDER_ID
         if self.status != TRADING:
             return SYMBOL_NOT_TRADING
@@ -754,7 +749,7 @@ class OrderBook:
             and new.side == old.side
             and new.price == old.price
             and 0 < new.quantity <= old.remaining
-            and new.order_id not in self._seen
+            and not self._seen.has(new.order_id)
             and self.status == TRADING
             and self._validation_error(new) == ""
             and (
@@ -767,8 +762,7 @@ class OrderBook:
         """Swap `new` into `old`'s place in the queue (a same-price quantity reduction)."""
         level = self._level_of(old)
         self._done(old, CANCELED, REASON_REPLACED)
-        new.key = new.order_id
-        self._seen.add(new.key)
+        self._seen.add(new.order_id)
         self._accept(new)
         new.prev = old.prev
         new.next = old.next
@@ -862,7 +856,7 @@ class OrderBook:
                     -1 if sibling is None else sibling.order_id,
                 ]
             )
-        seen = sorted([order_id for order_id in self._seen if isinstance(order_id, int)])
+        seen = self._seen.sorted_ids()
         deltas: list[int] = []
         previous = 0
         for order_id in seen:

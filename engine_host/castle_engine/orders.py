@@ -76,8 +76,6 @@ class Order(Keyed):
     next: "Order | None"
     sibling: "Order | None"
     level: "Level | None"
-    # order_id as an object, set by the book when it admits the order: the key of its dicts.
-    key: object
     arrival: int
 
     def __init__(
@@ -116,7 +114,6 @@ class Order(Keyed):
         self.next = None
         self.sibling = None
         self.level = None
-        self.key = None
         self.arrival = 0
 
     def __repr__(self) -> str:

@@ -11,27 +11,14 @@ or its last to empty changes the sorted list of buckets, which is ~1/32 as long 
 
 from typing import Final, cast
 
-from castle_engine.int_index import IntIndex
-from castle_engine.orders import Keyed
+from castle_engine.int_index import BUCKET_BIT_MASK, BUCKET_SHIFT, BitBucket, IntIndex
 
 # below() when there is no lower key: lower than any key (keys are +-prices of at most 2**62 - 1).
 NO_KEY: Final = -(1 << 62)
-_SHIFT: Final = 5  # 32 keys a bucket: a bitmap below 2**32 stays a native (unboxed) int in mypyc
-_BIT_MASK: Final = 31
 
 
-class _Bucket(Keyed):
-    """Keys number*32 .. number*32+31; bit i set = key number*32+i is occupied. index_key = number."""
-
-    bits: int
-
-    def __init__(self, number: int) -> None:
-        self.index_key = number
-        self.bits = 0
-
-
-def _top(bucket: _Bucket) -> int:
-    return (bucket.index_key << _SHIFT) | (bucket.bits.bit_length() - 1)
+def _top(bucket: BitBucket) -> int:
+    return (bucket.index_key << BUCKET_SHIFT) | (bucket.bits.bit_length() - 1)
 
 
 def _bisect_left(numbers: list[int], x: int) -> int:
@@ -51,7 +38,7 @@ class PriceLadder:
 
     def __init__(self) -> None:
         # The non-empty buckets, ascending by number (best last), and their numbers alongside.
-        self._buckets: list[_Bucket] = []
+        self._buckets: list[BitBucket] = []
         self._numbers: list[int] = []
         self._by_number = IntIndex()
         self._size = 0
@@ -66,10 +53,10 @@ class PriceLadder:
 
     def add(self, key: int) -> None:
         """Add a key that is not in the ladder."""
-        number = key >> _SHIFT
-        bucket = cast("_Bucket | None", self._by_number.get(number))
+        number = key >> BUCKET_SHIFT
+        bucket = cast("BitBucket | None", self._by_number.get(number))
         if bucket is None:
-            bucket = _Bucket(number)
+            bucket = BitBucket(number)
             self._by_number.put(bucket)
             numbers = self._numbers
             if not numbers or numbers[-1] < number:
@@ -79,14 +66,14 @@ class PriceLadder:
                 i = _bisect_left(numbers, number)
                 numbers.insert(i, number)
                 self._buckets.insert(i, bucket)
-        bucket.bits |= 1 << (key & _BIT_MASK)
+        bucket.bits |= 1 << (key & BUCKET_BIT_MASK)
         self._size += 1
 
     def remove(self, key: int) -> None:
         """Remove a key that is in the ladder."""
-        number = key >> _SHIFT
-        bucket = cast(_Bucket, self._by_number.get(number))
-        bucket.bits &= ~(1 << (key & _BIT_MASK))
+        number = key >> BUCKET_SHIFT
+        bucket = cast(BitBucket, self._by_number.get(number))
+        bucket.bits &= ~(1 << (key & BUCKET_BIT_MASK))
         self._size -= 1
         if bucket.bits == 0:
             self._by_number.remove(number)
@@ -101,11 +88,11 @@ class PriceLadder:
 
     def below(self, key: int) -> int:
         """The highest key lower than `key` (which need not be in the ladder), or NO_KEY."""
-        number = key >> _SHIFT
-        bucket = cast("_Bucket | None", self._by_number.get(number))
+        number = key >> BUCKET_SHIFT
+        bucket = cast("BitBucket | None", self._by_number.get(number))
         if bucket is not None:
-            lower = bucket.bits & ((1 << (key & _BIT_MASK)) - 1)
+            lower = bucket.bits & ((1 << (key & BUCKET_BIT_MASK)) - 1)
             if lower:
-                return (number << _SHIFT) | (lower.bit_length() - 1)
+                return (number << BUCKET_SHIFT) | (lower.bit_length() - 1)
         i = _bisect_left(self._numbers, number) - 1
         return _top(self._buckets[i]) if i >= 0 else NO_KEY
