@@ -14,6 +14,7 @@ very next slot, however long the run of occupied slots is.
 from typing import Final
 
 from librt.vecs import vec
+from mypy_extensions import i64
 
 from castle_engine.orders import Keyed
 
@@ -55,10 +56,12 @@ class IntIndex:
         """Every entry, in slot order (no particular order)."""
         return [entry for entry in self._slots if entry is not None]
 
+    # Slot arithmetic is on native i64s (no tagged-int checks); a key is masked as an int first, so
+    # that any key, however large, gives a slot number.
     def get(self, key: int) -> Keyed | None:
         slots = self._slots
-        mask = self._mask
-        i = key & mask
+        mask: i64 = self._mask
+        i: i64 = key & self._mask
         while True:
             entry = slots[i]
             if entry is None or entry.index_key == key:
@@ -70,15 +73,15 @@ class IntIndex:
         if (self._size + 1) * 4 > len(self._slots):
             self._grow()
         slots = self._slots
-        mask = self._mask
-        i = entry.index_key & mask
-        distance = 0  # from the home slot of the entry being placed
+        mask: i64 = self._mask
+        i: i64 = entry.index_key & self._mask
+        distance: i64 = 0  # from the home slot of the entry being placed
         while True:
             occupant = slots[i]
             if occupant is None:
                 slots[i] = entry
                 break
-            occupant_distance = (i - occupant.index_key) & mask
+            occupant_distance: i64 = (i - (occupant.index_key & self._mask)) & mask
             if occupant_distance < distance:
                 # Robin Hood: the entry farther from home takes the slot; place the other one on.
                 slots[i] = entry
@@ -91,8 +94,8 @@ class IntIndex:
     def remove(self, key: int) -> None:
         """Remove the entry with this key (it must be in the index)."""
         slots = self._slots
-        mask = self._mask
-        hole = key & mask
+        mask: i64 = self._mask
+        hole: i64 = key & self._mask
         while True:
             entry = slots[hole]
             assert entry is not None, "key not in the index"
@@ -101,10 +104,10 @@ class IntIndex:
             hole = (hole + 1) & mask
         # Backward shift until an empty slot or an entry at its home slot (Robin Hood order makes
         # every entry after that one stay where a lookup finds it).
-        j = (hole + 1) & mask
+        j: i64 = (hole + 1) & mask
         while True:
             moving = slots[j]
-            if moving is None or (moving.index_key & mask) == j:
+            if moving is None or (moving.index_key & self._mask) == j:
                 break
             slots[hole] = moving
             hole = j
