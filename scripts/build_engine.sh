@@ -11,7 +11,7 @@ out=.build/engine
 # Compiled: the pure engine core and the replay tool's per-line loop (replay_core).
 # Interpreted (copied): the package __init__, entry points, I/O glue.
 compiled=(codes orders int_index price_ladder id_set events order_book engine snapshot_codec fixed_point replay_core)
-interpreted=(__init__ replay workload __main__)
+interpreted=(__init__ replay workload heap_pretouch __main__)
 
 stamp=$( { for m in "${compiled[@]}" "${interpreted[@]}"; do [ -f "$src/$m.py" ] && cat "$src/$m.py"; done
           cat "${BASH_SOURCE[0]}"; "$python" -c 'import sys, mypy.version; print(sys.version, mypy.version.__version__)'

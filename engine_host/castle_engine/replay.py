@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from castle_engine import is_compiled
+from castle_engine.heap_pretouch import pretouch_heap
 from castle_engine.replay_core import Replayer, ReplayError, replay_lines
 
 try:
@@ -30,10 +31,14 @@ except ImportError:  # pragma: no cover - orjson is a dependency; json is the sl
 __all__ = ["ReplayError", "Replayer", "main", "replay"]
 
 
-def replay(path: str, symbol: str, tick: Decimal, lot: Decimal, cyclic_gc: bool = False) -> dict[str, Any]:
-    """Replay a file. Without `cyclic_gc` the cyclic garbage collector is off during the run, as in
-    the engine host: the engine frees everything by reference counting (it unlinks every order it
-    drops), so the collector would only add pauses scanning the live book."""
+def replay(
+    path: str, symbol: str, tick: Decimal, lot: Decimal, cyclic_gc: bool = False, pretouch_mb: int = 0
+) -> dict[str, Any]:
+    """Replay a file. Without `cyclic_gc` the cyclic garbage collector is off during the run: the
+    engine frees everything by reference counting (it unlinks every order it drops), so the
+    collector would only add pauses scanning the live book. `pretouch_mb` MiB of heap are mapped and
+    touched first (castle_engine.heap_pretouch), so that page faults stay out of the engine calls."""
+    pretouch_heap(pretouch_mb)
     replayer = Replayer(symbol, tick, lot, is_compiled())
     gc_was_enabled = gc.isenabled()
     if not cyclic_gc:
@@ -56,9 +61,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tick", default="0.01", type=Decimal)
     parser.add_argument("--lot", default="0.0001", type=Decimal)
     parser.add_argument("--gc", action="store_true", help="keep the cyclic garbage collector on")
+    parser.add_argument(
+        "--pretouch-mb",
+        type=int,
+        default=512,
+        help="MiB of heap to map and touch before the run, 0 for none (default 512)",
+    )
     args = parser.parse_args(argv)
     try:
-        result = replay(args.file, args.symbol, args.tick, args.lot, cyclic_gc=args.gc)
+        result = replay(
+            args.file, args.symbol, args.tick, args.lot, cyclic_gc=args.gc, pretouch_mb=args.pretouch_mb
+        )
     except ReplayError as exc:
         print(f"replay: {exc}", file=sys.stderr)
         return 2

@@ -9,6 +9,7 @@ import boto3
 import redis
 from botocore.config import Config
 
+from castle_engine.heap_pretouch import pretouch_heap
 from engine_host.health import HealthServer
 from engine_host.host import EngineHost, HostTimings
 from engine_host.journal import LocalJournal
@@ -60,6 +61,7 @@ def build_host(settings: HostSettings) -> EngineHost:
 
 def main() -> int:
     settings = get_settings()
+    pretouch_heap(settings.engine_pretouch_mb)
     host = build_host(settings)
     health = HealthServer(host.status, settings.engine_health_host, settings.engine_health_port)
     health.start()
