@@ -5,6 +5,10 @@ command-line wrapper around it.
 Engine time is the sum of perf_counter_ns around each engine call (read inside the compiled engine:
 Engine.submit_timed / cancel_timed); end-to-end time also covers reading, JSON decoding, conversion
 and hashing the event stream.
+
+`events_sha256` is SHA-256 over the events' canonical bytes (encode_event), not over their text
+lines (Event.line): building the text cost ~6x as much as the bytes (420 vs 70 ns an event), more
+than the engine call that made the event.
 """
 
 import hashlib
@@ -13,9 +17,21 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, Final
 
+from librt.strings import BytesWriter, write_i64_le
+
 from castle_engine import codes
 from castle_engine.engine import Engine
-from castle_engine.events import Event, Trade
+from castle_engine.events import (
+    CancelRejected,
+    DepthUpdate,
+    Event,
+    OrderAccepted,
+    OrderDone,
+    OrderRejected,
+    OrderTriggered,
+    SymbolStatusChanged,
+    Trade,
+)
 from castle_engine.fixed_point import parse_steps, parse_units
 from castle_engine.orders import Order, SymbolSpec
 
@@ -25,6 +41,8 @@ _TIFS: Final[dict[str, int]] = {name: code for code, name in enumerate(codes.TIF
 _TYPES: Final[dict[str, int]] = {name: code for code, name in enumerate(codes.ORDER_TYPE_NAMES)}
 _STPS: Final[dict[str, int]] = {name: code for code, name in enumerate(codes.STP_NAMES)}
 HASH_BATCH: Final = 4096
+# The leading byte of an event hashed as its text line: one with an int beyond 64 bits.
+_TEXT_EVENT: Final = 255
 # Lines are decoded a batch at a time and then applied in one go, so that the engine calls run back
 # to back with the engine's code and data in the caches, rather than after each line's decoding.
 APPLY_BATCH: Final = 256
@@ -62,6 +80,7 @@ class Replayer:
         self.base_lots = 0
         self.quote_tick_lots = 0
         self.sha = hashlib.sha256()
+        self.hash_buffer = BytesWriter()
 
     def symbol_of(self, line: dict[str, Any]) -> str:
         symbol = line.get("symbol", self.default_symbol)
@@ -205,15 +224,23 @@ class Replayer:
         events: list[Event] = self.engine.drain()
         if not events:
             return
-        lines: list[str] = []
+        out = self.hash_buffer
         for event in events:
             if isinstance(event, Trade):
                 self.trades += 1
                 self.base_lots += event.quantity
                 self.quote_tick_lots += event.quote_quantity
-            lines.append(event.line())
-        lines.append("")
-        self.sha.update("\n".join(lines).encode())
+            start = len(out)
+            try:
+                encode_event(event, out)
+            except (OverflowError, ValueError):
+                # An int beyond 64 bits (no real book has one; compiled code raises OverflowError,
+                # interpreted librt ValueError): hash the event's text instead.
+                out.truncate(start)
+                out.append(_TEXT_EVENT)
+                _write_text(out, event.line())
+        self.sha.update(out.getvalue())
+        out.truncate(0)
 
     def summary(self, wall_ns: int) -> dict[str, Any]:
         lat = sorted(self.latencies)
@@ -234,6 +261,79 @@ class Replayer:
             "resting": self.engine.resting_count(),
             "compiled": self.compiled,
         }
+
+
+def encode_event(event: Event, out: BytesWriter) -> None:
+    """Append the canonical bytes of an event: its kind (one byte), its sequence number, then its
+    fields in declaration order (a DepthUpdate's levels as side, price, quantity, in the order they
+    were added). Ints are 8 bytes little-endian (an error beyond that); a string is its UTF-8
+    length, then its bytes."""
+    out.append(event.kind)
+    write_i64_le(out, event.seq)
+    if isinstance(event, OrderAccepted):
+        order = event.order
+        write_i64_le(out, order.order_id)
+        _write_text(out, order.client_order_id)
+        _write_text(out, order.user_id)
+        write_i64_le(out, order.side)
+        write_i64_le(out, order.order_type)
+        write_i64_le(out, order.time_in_force)
+        write_i64_le(out, order.price)
+        write_i64_le(out, order.quantity)
+        write_i64_le(out, order.quote_quantity)
+        write_i64_le(out, order.stop_price)
+        write_i64_le(out, order.order_list_id)
+    elif isinstance(event, Trade):
+        write_i64_le(out, event.trade_id)
+        write_i64_le(out, event.price)
+        write_i64_le(out, event.quantity)
+        write_i64_le(out, event.maker_order_id)
+        write_i64_le(out, event.taker_order_id)
+        _write_text(out, event.maker_user_id)
+        _write_text(out, event.taker_user_id)
+        write_i64_le(out, event.taker_side)
+    elif isinstance(event, OrderDone):
+        write_i64_le(out, event.order_id)
+        _write_text(out, event.user_id)
+        write_i64_le(out, event.status)
+        write_i64_le(out, event.executed_quantity)
+        write_i64_le(out, event.cumulative_quote_quantity)
+        _write_text(out, event.reason)
+    elif isinstance(event, DepthUpdate):
+        write_i64_le(out, event.first_update_id)
+        write_i64_le(out, event.last_update_id)
+        write_i64_le(out, event.count)
+        write_i64_le(out, event.side0)
+        write_i64_le(out, event.price0)
+        write_i64_le(out, event.qty0)
+        if event.count > 1:
+            write_i64_le(out, event.side1)
+            write_i64_le(out, event.price1)
+            write_i64_le(out, event.qty1)
+            for value in event.more:
+                write_i64_le(out, value)
+    elif isinstance(event, OrderRejected):
+        write_i64_le(out, event.order_id)
+        _write_text(out, event.client_order_id)
+        _write_text(out, event.user_id)
+        _write_text(out, event.reason)
+    elif isinstance(event, CancelRejected):
+        write_i64_le(out, event.order_id)
+        _write_text(out, event.user_id)
+        _write_text(out, event.reason)
+    elif isinstance(event, OrderTriggered):
+        write_i64_le(out, event.order_id)
+        _write_text(out, event.user_id)
+    elif isinstance(event, SymbolStatusChanged):
+        write_i64_le(out, event.status)
+    else:
+        raise TypeError(f"no canonical bytes for {type(event).__name__}")
+
+
+def _write_text(out: BytesWriter, text: str) -> None:
+    data = text.encode()
+    write_i64_le(out, len(data))
+    out.write(data)
 
 
 def _percentile(ordered: list[int], q: float) -> int:

@@ -1,5 +1,6 @@
 """The replay and workload command-line tools."""
 
+import hashlib
 import json
 import subprocess
 import sys
@@ -7,10 +8,14 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from librt.strings import BytesWriter
 
+from castle_engine.codes import BUY, SELL
 from castle_engine.replay import main as replay_main
 from castle_engine.replay import replay
+from castle_engine.replay_core import encode_event
 from castle_engine.workload import generate
+from tests.engine.harness import SYMBOL, limit, new_engine
 
 SUMMARY_FIELDS = {
     "ops",
@@ -124,3 +129,39 @@ def test_replay_gives_the_same_summary_whether_lines_take_the_fast_path_or_the_g
     same = ("ops", "trades", "base_volume", "quote_volume", "events_sha256", "resting")
     assert [fast[key] for key in same] == [slow[key] for key in same]
     assert fast["trades"] > 0
+
+
+def test_the_summary_hash_is_sha256_of_the_canonical_bytes_of_the_engine_events(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        [
+            '{"op":"limit","id":"1","user":"u1","side":"sell","price":"100.01","qty":"0.5","tif":"GTC"}',
+            '{"op":"limit","id":"2","user":"u2","side":"buy","price":"100.02","qty":"0.2","tif":"GTC"}',
+            '{"op":"cancel","id":"1"}',
+            '{"op":"cancel","id":"1"}',
+        ],
+    )
+    engine = new_engine()
+    engine.submit(SYMBOL, limit(1, "u1", SELL, 10001, 5000))
+    engine.submit(SYMBOL, limit(2, "u2", BUY, 10002, 2000))
+    engine.cancel(SYMBOL, 1, "u1")
+    engine.cancel(SYMBOL, 1, "u1")
+    out = BytesWriter()
+    for event in engine.drain():
+        encode_event(event, out)
+
+    summary = replay(path, SYMBOL, Decimal("0.01"), Decimal("0.0001"))
+
+    assert summary["events_sha256"] == hashlib.sha256(out.getvalue()).hexdigest()
+
+
+def test_an_order_with_a_price_beyond_64_bits_is_hashed_by_its_text_without_failing(tmp_path: Path) -> None:
+    huge = '{"op":"limit","id":"1","user":"u1","side":"sell","price":"123456789012345678901.00","qty":"1"}'
+    small = '{"op":"limit","id":"1","user":"u1","side":"sell","price":"1.00","qty":"1"}'
+
+    summaries = [
+        replay(write(tmp_path, [line]), SYMBOL, Decimal("0.01"), Decimal("0.0001")) for line in (huge, small)
+    ]
+
+    assert [summary["ops"] for summary in summaries] == [1, 1]
+    assert summaries[0]["events_sha256"] != summaries[1]["events_sha256"]
