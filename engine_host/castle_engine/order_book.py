@@ -227,14 +227,10 @@ class OrderBook:
     def open_orders(self) -> list[Order]:
         """Resting orders (bids best first, then asks best first, FIFO), then pending stops."""
         out: list[Order] = []
-        key = self._bid_ladder.best()
-        while key != NO_KEY:
+        for key in self._bid_ladder.descending():
             self._collect(_level_at(self._bid_levels, key), out)
-            key = self._bid_ladder.below(key)
-        key = self._ask_ladder.best()
-        while key != NO_KEY:
+        for key in self._ask_ladder.descending():
             self._collect(_level_at(self._ask_levels, -key), out)
-            key = self._ask_ladder.below(key)
         out.extend(self._stops_up)
         out.extend(self._stops_down)
         return out

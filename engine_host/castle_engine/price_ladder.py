@@ -86,6 +86,20 @@ class PriceLadder:
                 del numbers[i]
                 del self._buckets[i]
 
+    def descending(self) -> list[int]:
+        """Every key, highest first (a walk of the whole side, for snapshots)."""
+        out: list[int] = []
+        buckets = self._buckets
+        for i in range(len(buckets) - 1, -1, -1):
+            bucket = buckets[i]
+            base = bucket.index_key << BUCKET_SHIFT
+            bits = bucket.bits
+            while bits:
+                top = bits.bit_length() - 1
+                out.append(base | top)
+                bits ^= 1 << top
+        return out
+
     def below(self, key: int) -> int:
         """The highest key lower than `key` (which need not be in the ladder), or NO_KEY."""
         number = key >> BUCKET_SHIFT

@@ -40,6 +40,7 @@ def test_ladder_agrees_with_a_sorted_set_after_any_sequence_of_adds_and_removes(
         assert ladder.best() == (max(expected) if expected else NO_KEY)
     for key in probes + [key for _, key in steps]:
         assert ladder.below(key) == _expected_below(expected, key)
+    assert ladder.descending() == sorted(expected, reverse=True)
 
 
 def test_walking_down_from_the_best_visits_every_key_in_descending_order() -> None:
