@@ -4,9 +4,29 @@
 import os
 
 import castle_engine
-from castle_engine import engine, events, id_set, int_index, order_book, orders, price_ladder, replay_core
+from castle_engine import (
+    canonical_line,
+    engine,
+    events,
+    id_set,
+    int_index,
+    order_book,
+    orders,
+    price_ladder,
+    replay_core,
+)
 
-CORE_MODULES = (engine, events, order_book, id_set, int_index, orders, price_ladder, replay_core)
+CORE_MODULES = (
+    canonical_line,
+    engine,
+    events,
+    order_book,
+    id_set,
+    int_index,
+    orders,
+    price_ladder,
+    replay_core,
+)
 
 
 def test_the_engine_modules_are_the_build_under_test() -> None:
