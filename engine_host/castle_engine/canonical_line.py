@@ -115,19 +115,13 @@ class CanonicalLine:
         pos = side_end - 1  # back on the closing quote, which the next key starts with
         price = 0
         if kind == LIMIT_LINE:
-            pos = _literal(raw, pos, _PRICE)
+            price = self._field_steps(raw, pos, _PRICE, self.tick_units)
+            pos = self._end
             if pos < 0:
                 return NOT_CANONICAL
-            price = self._steps(raw, pos, self.tick_units)
-            pos = self._end
-            if pos < 0 or price <= 0:
-                return NOT_CANONICAL
-        pos = _literal(raw, pos, _QTY)
-        if pos < 0:
-            return NOT_CANONICAL
-        quantity = self._steps(raw, pos, self.lot_units)
+        quantity = self._field_steps(raw, pos, _QTY, self.lot_units)
         pos = self._end
-        if pos < 0 or quantity <= 0:
+        if pos < 0:
             return NOT_CANONICAL
         tif = GTC
         if kind == LIMIT_LINE:
@@ -164,6 +158,18 @@ class CanonicalLine:
             i += 1
         self._end = -1
         return 0
+
+    def _field_steps(self, raw: bytes, pos: i64, key: bytes, step_units: int) -> int:
+        """The positive decimal value of the field `key` at `pos`, in steps; self._end = the index
+        of its closing quote, or -1."""
+        start = _literal(raw, pos, key)
+        if start < 0:
+            self._end = -1
+            return 0
+        steps = self._steps(raw, start, step_units)
+        if steps <= 0:
+            self._end = -1
+        return steps
 
     def _steps(self, raw: bytes, pos: i64, step_units: int) -> int:
         """The decimal at `pos` up to a quote, in steps of `step_units` (10**-8 units each); self._end
