@@ -3,7 +3,8 @@
 A set of ints boxes each id and keeps it for the book's lifetime (~60 bytes an id, and a lookup in a
 table that outgrows the caches). Ids are assigned by the exchange and mostly increase, so they are
 kept as bits of 32-id BitBuckets found through an IntIndex: ~1.5 bytes an id, one bucket per 32
-consecutive ids, and no allocation for 31 ids out of 32.
+consecutive ids, and no allocation for 31 ids out of 32. The bucket last used is kept at hand: a
+new order's id usually falls in the same bucket as the one before, so most adds probe nothing.
 """
 
 from typing import cast
@@ -16,6 +17,7 @@ class IdSet:
     def __init__(self) -> None:
         self._buckets = IntIndex()
         self._size = 0
+        self._last: BitBucket | None = None
 
     def __len__(self) -> int:
         return self._size
@@ -23,10 +25,13 @@ class IdSet:
     def add(self, value: int) -> bool:
         """Add an id; False (and nothing changes) when it was already in the set."""
         number = value >> BUCKET_SHIFT
-        bucket = cast("BitBucket | None", self._buckets.get(number))
-        if bucket is None:
-            bucket = BitBucket(number)
-            self._buckets.put(bucket)
+        bucket = self._last
+        if bucket is None or bucket.index_key != number:
+            bucket = cast("BitBucket | None", self._buckets.get(number))
+            if bucket is None:
+                bucket = BitBucket(number)
+                self._buckets.put(bucket)
+            self._last = bucket
         bit = 1 << (value & BUCKET_BIT_MASK)
         if bucket.bits & bit:
             return False
