@@ -214,11 +214,11 @@ class OrderBook:
     def depth_snapshot(self, limit: int) -> tuple[int, list[tuple[int, int]], list[tuple[int, int]]]:
         bids: list[tuple[int, int]] = []
         asks: list[tuple[int, int]] = []
-        key = self._bid_ladder.best()
+        key = self._bid_ladder.best
         while key != NO_KEY and len(bids) < limit:
             bids.append((key, _level_at(self._bid_levels, key).total))
             key = self._bid_ladder.below(key)
-        key = self._ask_ladder.best()
+        key = self._ask_ladder.best
         while key != NO_KEY and len(asks) < limit:
             asks.append((-key, _level_at(self._ask_levels, -key).total))
             key = self._ask_ladder.below(key)
@@ -246,12 +246,12 @@ class OrderBook:
 
     def best_bid(self) -> int:
         """Best bid price in ticks, 0 when there is none."""
-        key = self._bid_ladder.best()
+        key = self._bid_ladder.best
         return key if key != NO_KEY else 0
 
     def best_ask(self) -> int:
         """Best ask price in ticks, 0 when there is none."""
-        key = self._ask_ladder.best()
+        key = self._ask_ladder.best
         return -key if key != NO_KEY else 0
 
     @property
@@ -317,8 +317,8 @@ class OrderBook:
 
     def _crosses(self, order: Order) -> bool:
         if order.side == BUY:
-            return self._ask_ladder.best() >= -order.price
-        return self._bid_ladder.best() >= order.price
+            return self._ask_ladder.best >= -order.price
+        return self._bid_ladder.best >= order.price
 
     def _stop_fires(self, order: Order) -> bool:
         last = self._last_price
@@ -343,7 +343,7 @@ class OrderBook:
         need = order.quantity
         avail = 0
         stp = order.stp_mode
-        key = ladder.best()
+        key = ladder.best
         while key >= limit_key:
             level = _level_at(levels, key * sign)
             if stp == STP_NONE:
@@ -433,7 +433,7 @@ class OrderBook:
 
     def _budget_exhausted(self, order: Order) -> bool:
         """Whether a quote-limited market order stopped because it cannot afford the next lot."""
-        key = (self._ask_ladder if order.side == BUY else self._bid_ladder).best()
+        key = (self._ask_ladder if order.side == BUY else self._bid_ladder).best
         if key == NO_KEY:
             return False
         price = -key if order.side == BUY else key
@@ -457,7 +457,7 @@ class OrderBook:
         taker_expired = False
         out_of_budget = False
         while taker.remaining > 0:
-            key = ladder.best()
+            key = ladder.best
             if key < limit_key:
                 break
             price = key * sign

@@ -7,6 +7,9 @@ the slowest engine calls. Here the keys are grouped in buckets of 32 consecutive
 occupancy bitmap: opening or emptying a level sets or clears one bit (a bucket is found through an
 IntIndex), and the best key is the top bit of the last bucket. Only a bucket's first level to open
 or its last to empty changes the sorted list of buckets, which is ~1/32 as long as a key list.
+
+The best key is also kept in a plain attribute, because matching reads it once per level it walks
+and per marketable order, and it changes far less often than it is read.
 """
 
 from typing import Final, cast
@@ -36,7 +39,11 @@ def _bisect_left(numbers: list[int], x: int) -> int:
 class PriceLadder:
     """A set of int keys with the highest one at hand."""
 
+    # The highest key, or NO_KEY when the ladder is empty (read-only outside the ladder).
+    best: int
+
     def __init__(self) -> None:
+        self.best = NO_KEY
         # The non-empty buckets, ascending by number (best last), and their numbers alongside.
         self._buckets: list[BitBucket] = []
         self._numbers: list[int] = []
@@ -45,11 +52,6 @@ class PriceLadder:
 
     def __len__(self) -> int:
         return self._size
-
-    def best(self) -> int:
-        """The highest key, or NO_KEY when the ladder is empty."""
-        buckets = self._buckets
-        return _top(buckets[-1]) if buckets else NO_KEY
 
     def add(self, key: int) -> None:
         """Add a key that is not in the ladder."""
@@ -68,6 +70,7 @@ class PriceLadder:
                 self._buckets.insert(i, bucket)
         bucket.bits |= 1 << (key & BUCKET_BIT_MASK)
         self._size += 1
+        self.best = max(self.best, key)
 
     def remove(self, key: int) -> None:
         """Remove a key that is in the ladder."""
@@ -85,6 +88,9 @@ class PriceLadder:
                 i = _bisect_left(numbers, number)
                 del numbers[i]
                 del self._buckets[i]
+        if key == self.best:
+            buckets = self._buckets
+            self.best = _top(buckets[-1]) if buckets else NO_KEY
 
     def descending(self) -> list[int]:
         """Every key, highest first (a walk of the whole side, for snapshots)."""

@@ -37,7 +37,7 @@ def test_ladder_agrees_with_a_sorted_set_after_any_sequence_of_adds_and_removes(
             ladder.remove(key)
             expected.discard(key)
         assert len(ladder) == len(expected)
-        assert ladder.best() == (max(expected) if expected else NO_KEY)
+        assert ladder.best == (max(expected) if expected else NO_KEY)
     for key in probes + [key for _, key in steps]:
         assert ladder.below(key) == _expected_below(expected, key)
     assert ladder.descending() == sorted(expected, reverse=True)
@@ -50,7 +50,7 @@ def test_walking_down_from_the_best_visits_every_key_in_descending_order() -> No
         ladder.add(key)
 
     walked = []
-    key = ladder.best()
+    key = ladder.best
     while key != NO_KEY:
         walked.append(key)
         key = ladder.below(key)
@@ -64,5 +64,5 @@ def test_an_empty_ladder_has_no_best_key() -> None:
     ladder.remove(5)
 
     assert len(ladder) == 0
-    assert ladder.best() == NO_KEY
+    assert ladder.best == NO_KEY
     assert ladder.below(10) == NO_KEY
