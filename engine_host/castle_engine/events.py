@@ -240,40 +240,46 @@ class OrderTriggered(Event):
 @mypyc_attr(acyclic=True)
 class OrderDone(Event):
     """An order left the engine: status is FILLED/CANCELED/EXPIRED/EXPIRED_IN_MATCH (codes.*).
-    executed_quantity in lots, cumulative_quote_quantity in tick-lots."""
+    executed_quantity in lots, cumulative_quote_quantity in tick-lots.
 
-    order_id: int
-    user_id: str
+    Like OrderAccepted, the event reads the order's fields from the Order itself: the engine never
+    changes an order once it is done. Holding the order also means that the event, not the engine
+    call that finished the order, releases its memory: the order is freed when the caller drops
+    the drained event, outside the latency of matching."""
+
+    order: Order
     status: int
-    executed_quantity: int
-    cumulative_quote_quantity: int
     reason: str
 
-    def __init__(
-        self,
-        symbol: str,
-        seq: int,
-        order_id: int,
-        user_id: str,
-        status: int,
-        executed_quantity: int,
-        cumulative_quote_quantity: int,
-        reason: str,
-    ) -> None:
+    def __init__(self, symbol: str, seq: int, order: Order, status: int, reason: str) -> None:
         self.kind = EV_DONE
         self.symbol = symbol
         self.seq = seq
-        self.order_id = order_id
-        self.user_id = user_id
+        self.order = order
         self.status = status
-        self.executed_quantity = executed_quantity
-        self.cumulative_quote_quantity = cumulative_quote_quantity
         self.reason = reason
 
+    @property
+    def order_id(self) -> int:
+        return self.order.order_id
+
+    @property
+    def user_id(self) -> str:
+        return self.order.user_id
+
+    @property
+    def executed_quantity(self) -> int:
+        return self.order.executed
+
+    @property
+    def cumulative_quote_quantity(self) -> int:
+        return self.order.cumulative_quote
+
     def line(self) -> str:
+        o = self.order
         return (
-            f"{self.seq} D {self.order_id} {self.user_id} {_num(self.status)} {_num(self.executed_quantity)} "
-            f"{_num(self.cumulative_quote_quantity)} {self.reason}"
+            f"{self.seq} D {o.order_id} {o.user_id} {_num(self.status)} {_num(o.executed)} "
+            f"{_num(o.cumulative_quote)} {self.reason}"
         )
 
 

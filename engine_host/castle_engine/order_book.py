@@ -720,18 +720,7 @@ class OrderBook:
 
     def _done(self, order: Order, status: int, reason: str) -> None:
         self._seq += 1
-        self._events.append(
-            OrderDone(
-                self.symbol,
-                self._seq,
-                order.order_id,
-                order.user_id,
-                status,
-                order.executed,
-                order.cumulative_quote,
-                reason,
-            )
-        )
+        self._events.append(OrderDone(self.symbol, self._seq, order, status, reason))
         if order.client_order_id:
             key = self._client_key(order)
             if self._client_ids.get(key) == order.order_id:
