@@ -7,6 +7,7 @@ import castle_engine
 from castle_engine import (
     canonical_line,
     engine,
+    event_pool,
     events,
     id_set,
     int_index,
@@ -19,6 +20,7 @@ from castle_engine import (
 CORE_MODULES = (
     canonical_line,
     engine,
+    event_pool,
     events,
     order_book,
     id_set,
