@@ -54,28 +54,29 @@ class Order(Keyed):
     prevention while the order stayed open).
     """
 
+    # Declared in the order of the object's memory layout: first what matching and cancelling read
+    # and write (id, owner, remaining quantity, the FIFO links and price level of a resting order, the
+    # OCO sibling), so that a cancel or a fill touches one or two cache lines of the order, not three.
     order_id: int
-    client_order_id: str
     user_id: str
+    remaining: int
+    prev: "Order | None"
+    next: "Order | None"
+    level: "Level | None"
+    sibling: "Order | None"
+    executed: int
+    cumulative_quote: int
     side: int
+    price: int
+    stp_mode: int
     order_type: int
     time_in_force: int
-    price: int
+    client_order_id: str
     quantity: int
     quote_quantity: int
     stop_price: int
-    stp_mode: int
     order_list_id: int
-    remaining: int
-    executed: int
-    cumulative_quote: int
     prevented: int
-    # Book internals: the FIFO links and the price level of a resting order, the OCO sibling, and the
-    # arrival number.
-    prev: "Order | None"
-    next: "Order | None"
-    sibling: "Order | None"
-    level: "Level | None"
     arrival: int
 
     def __init__(
