@@ -130,7 +130,8 @@ class OrderBook:
             self._reject(order, reason)
             return
         self._place(order)
-        self._after_matching()
+        if self._price_moved:
+            self._after_matching()
         self._flush_depth()
 
     def cancel(self, order_id: int, user_id: str) -> None:
@@ -393,8 +394,14 @@ class OrderBook:
             self._add_stop(order)
 
     def _work_limit(self, order: Order) -> None:
-        limit_key = -order.price if order.side == BUY else order.price
-        expired_in_match = self._match(order, limit_key, -1)
+        if order.side == BUY:
+            limit_key = -order.price
+            opposite = self._ask_ladder
+        else:
+            limit_key = order.price
+            opposite = self._bid_ladder
+        # Most limit orders do not cross: they skip the matching loop's set-up altogether.
+        expired_in_match = opposite.best >= limit_key and self._match(order, limit_key, -1)
         if order.remaining == 0:
             self._done(
                 order,
