@@ -14,8 +14,9 @@ emptied, which cost more than the allocation it saved. What is cheap to reset (t
 held, a depth update's extra levels) is reset by recycle(), in the caller's time, not the engine's.
 """
 
-from typing import Final, TypeVar
+from typing import Final, TypeVar, cast
 
+from castle_engine.codes import EV_ACCEPTED, EV_DEPTH, EV_DONE, EV_TRADE
 from castle_engine.events import (
     NO_LEVELS,
     DepthUpdate,
@@ -65,21 +66,28 @@ class EventPool:
         for event in events:
             if event.seq == POOLED:
                 continue
-            if isinstance(event, OrderAccepted):
-                event.order = NO_ORDER
-                self._n_accepted = _push(self._accepted, self._n_accepted, event)
-            elif isinstance(event, Trade):
-                self._n_trades = _push(self._trades, self._n_trades, event)
-            elif isinstance(event, OrderDone):
-                event.order = NO_ORDER
-                self._n_done = _push(self._done, self._n_done, event)
-            elif isinstance(event, DepthUpdate):
+            # Dispatch on the kind code, commonest first: isinstance() on a class that does not
+            # match costs a subtype walk, and a variable narrowed to a union of classes loses
+            # mypyc's direct attribute access.
+            kind = event.kind
+            if kind == EV_DEPTH:
+                depth = cast(DepthUpdate, event)
                 # depth() refills only the first level.
-                event.side1 = 0
-                event.price1 = 0
-                event.qty1 = 0
-                event.more = NO_LEVELS
-                self._n_depth = _push(self._depth, self._n_depth, event)
+                depth.side1 = 0
+                depth.price1 = 0
+                depth.qty1 = 0
+                depth.more = NO_LEVELS
+                self._n_depth = _push(self._depth, self._n_depth, depth)
+            elif kind == EV_ACCEPTED:
+                accepted = cast(OrderAccepted, event)
+                accepted.order = NO_ORDER
+                self._n_accepted = _push(self._accepted, self._n_accepted, accepted)
+            elif kind == EV_DONE:
+                done = cast(OrderDone, event)
+                done.order = NO_ORDER
+                self._n_done = _push(self._done, self._n_done, done)
+            elif kind == EV_TRADE:
+                self._n_trades = _push(self._trades, self._n_trades, cast(Trade, event))
             else:
                 continue
             event.seq = POOLED
