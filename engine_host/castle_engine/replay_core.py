@@ -16,7 +16,7 @@ import hashlib
 import time
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any, Final
+from typing import Any, Final, cast
 
 from librt.strings import BytesWriter, write_i64_le
 
@@ -230,10 +230,11 @@ class Replayer:
             return
         out = self.hash_buffer
         for event in events:
-            if isinstance(event, Trade):
+            if event.kind == codes.EV_TRADE:
+                trade = cast(Trade, event)
                 self.trades += 1
-                self.base_lots += event.quantity
-                self.quote_tick_lots += event.quote_quantity
+                self.base_lots += trade.quantity
+                self.quote_tick_lots += trade.quote_quantity
             start = len(out)
             try:
                 encode_event(event, out)
@@ -274,10 +275,27 @@ def encode_event(event: Event, out: BytesWriter) -> None:
     fields in declaration order (a DepthUpdate's levels as side, price, quantity, in the order they
     were added). Ints are 8 bytes little-endian (an error beyond that); a string is its UTF-8
     length, then its bytes."""
-    out.append(event.kind)
+    kind = event.kind
+    out.append(kind)
     write_i64_le(out, event.seq)
-    if isinstance(event, OrderAccepted):
-        order = event.order
+    # Dispatch on the kind code, commonest first (isinstance() on a class that does not match costs
+    # a subtype walk).
+    if kind == codes.EV_DEPTH:
+        depth = cast(DepthUpdate, event)
+        write_i64_le(out, depth.first_update_id)
+        write_i64_le(out, depth.last_update_id)
+        write_i64_le(out, depth.count)
+        write_i64_le(out, depth.side0)
+        write_i64_le(out, depth.price0)
+        write_i64_le(out, depth.qty0)
+        if depth.count > 1:
+            write_i64_le(out, depth.side1)
+            write_i64_le(out, depth.price1)
+            write_i64_le(out, depth.qty1)
+            for value in depth.more:
+                write_i64_le(out, value)
+    elif kind == codes.EV_ACCEPTED:
+        order = cast(OrderAccepted, event).order
         write_i64_le(out, order.order_id)
         _write_text(out, order.client_order_id)
         _write_text(out, order.user_id)
@@ -289,35 +307,25 @@ def encode_event(event: Event, out: BytesWriter) -> None:
         write_i64_le(out, order.quote_quantity)
         write_i64_le(out, order.stop_price)
         write_i64_le(out, order.order_list_id)
-    elif isinstance(event, Trade):
-        write_i64_le(out, event.trade_id)
-        write_i64_le(out, event.price)
-        write_i64_le(out, event.quantity)
-        write_i64_le(out, event.maker_order_id)
-        write_i64_le(out, event.taker_order_id)
-        _write_text(out, event.maker_user_id)
-        _write_text(out, event.taker_user_id)
-        write_i64_le(out, event.taker_side)
-    elif isinstance(event, OrderDone):
-        write_i64_le(out, event.order_id)
-        _write_text(out, event.user_id)
-        write_i64_le(out, event.status)
-        write_i64_le(out, event.executed_quantity)
-        write_i64_le(out, event.cumulative_quote_quantity)
-        _write_text(out, event.reason)
-    elif isinstance(event, DepthUpdate):
-        write_i64_le(out, event.first_update_id)
-        write_i64_le(out, event.last_update_id)
-        write_i64_le(out, event.count)
-        write_i64_le(out, event.side0)
-        write_i64_le(out, event.price0)
-        write_i64_le(out, event.qty0)
-        if event.count > 1:
-            write_i64_le(out, event.side1)
-            write_i64_le(out, event.price1)
-            write_i64_le(out, event.qty1)
-            for value in event.more:
-                write_i64_le(out, value)
+    elif kind == codes.EV_DONE:
+        done = cast(OrderDone, event)
+        order = done.order
+        write_i64_le(out, order.order_id)
+        _write_text(out, order.user_id)
+        write_i64_le(out, done.status)
+        write_i64_le(out, order.executed)
+        write_i64_le(out, order.cumulative_quote)
+        _write_text(out, done.reason)
+    elif kind == codes.EV_TRADE:
+        trade = cast(Trade, event)
+        write_i64_le(out, trade.trade_id)
+        write_i64_le(out, trade.price)
+        write_i64_le(out, trade.quantity)
+        write_i64_le(out, trade.maker_order_id)
+        write_i64_le(out, trade.taker_order_id)
+        _write_text(out, trade.maker_user_id)
+        _write_text(out, trade.taker_user_id)
+        write_i64_le(out, trade.taker_side)
     elif isinstance(event, OrderRejected):
         write_i64_le(out, event.order_id)
         _write_text(out, event.client_order_id)
