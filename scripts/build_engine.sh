@@ -10,7 +10,7 @@ src=engine_host/castle_engine
 out=.build/engine
 # Compiled: the pure engine core and the replay tool's per-line loop (replay_core).
 # Interpreted (copied): the package __init__, entry points, I/O glue.
-compiled=(codes orders int_index price_ladder id_set events event_pool order_book engine snapshot_codec fixed_point canonical_line replay_core)
+compiled=(codes orders int_index price_ladder id_set events order_book engine snapshot_codec fixed_point canonical_line replay_core)
 interpreted=(__init__ replay workload heap_pretouch __main__)
 
 stamp=$( { for m in "${compiled[@]}" "${interpreted[@]}"; do [ -f "$src/$m.py" ] && cat "$src/$m.py"; done

@@ -7,9 +7,7 @@ host converts decimal strings with the symbol's tick/lot size. Enumerations are 
     engine = Engine()
     engine.add_symbol(SymbolSpec("BTCUSDT", min_notional=50_000))
     engine.submit("BTCUSDT", Order(order_id=1, user_id="u1", side=BUY, price=10_000, quantity=5))
-    events = engine.drain()            # OrderAccepted, Trade, OrderDone, DepthUpdate, ...
-    ...                                # publish them, then (optional) let the engine reuse them:
-    engine.recycle(events)
+    for event in engine.drain(): ...   # OrderAccepted, Trade, OrderDone, DepthUpdate, ...
 
 Outcomes per command (events in this order, each with the symbol's next `seq`):
 - new order: OrderRejected(reason) alone; or OrderAccepted, then for each fill a Trade (followed

@@ -8,7 +8,6 @@ its symbol's next sequence number; the caller drains them with `drain()` after e
 from time import perf_counter_ns
 from typing import Final
 
-from castle_engine.event_pool import EventPool
 from castle_engine.events import Event
 from castle_engine.order_book import OrderBook
 from castle_engine.orders import Order, SymbolSpec
@@ -29,7 +28,6 @@ class Engine:
 
     def __init__(self) -> None:
         self.events = []
-        self._pool = EventPool()
         self._books: dict[str, OrderBook] = {}
         # The last book used, by symbol object identity (callers usually pass the same str).
         self._last_symbol = ""
@@ -40,7 +38,7 @@ class Engine:
         """Open a book for `spec.symbol` (status TRADING). Re-adding a symbol only updates its rules."""
         book = self._books.get(spec.symbol)
         if book is None:
-            self._books[spec.symbol] = OrderBook(spec, self.events, self._pool)
+            self._books[spec.symbol] = OrderBook(spec, self.events)
         else:
             book.spec = spec
 
@@ -110,12 +108,6 @@ class Engine:
         self.events.clear()
         return out
 
-    def recycle(self, events: list[Event]) -> None:
-        """Hand drained events back for reuse, once the caller is done with them (hashed, encoded,
-        published) and keeps no reference to any: later events may be these objects with new
-        fields (see castle_engine.event_pool). Optional: without it every event is new."""
-        self._pool.recycle(events)
-
     def depth_snapshot(
         self, symbol: str, limit: int
     ) -> tuple[int, list[tuple[int, int]], list[tuple[int, int]]]:
@@ -148,5 +140,5 @@ class Engine:
         self._last_symbol = ""
         self._last_book = None
         for state in decode_state(data):
-            book = OrderBook.from_state(state, self.events, self._pool)
+            book = OrderBook.from_state(state, self.events)
             self._books[book.spec.symbol] = book

@@ -34,7 +34,7 @@ def _num(value: int) -> str:
 
 
 # The shared "no further levels" list of DepthUpdate.more (never mutated: add() replaces it).
-NO_LEVELS: Final[list[int]] = []
+_NO_LEVELS: Final[list[int]] = []
 
 
 @mypyc_attr(acyclic=True)
@@ -319,7 +319,7 @@ class DepthUpdate(Event):
         self.side1 = 0
         self.price1 = 0
         self.qty1 = 0
-        self.more = NO_LEVELS
+        self.more = _NO_LEVELS
 
     def add(self, side: int, price: int, qty: int) -> None:
         """Append one changed level (the engine's builder; bids and asks keep their own order)."""

@@ -49,13 +49,16 @@ from castle_engine.codes import (
     TRADING,
     UNKNOWN_ORDER,
 )
-from castle_engine.event_pool import EventPool
 from castle_engine.events import (
     CancelRejected,
+    DepthUpdate,
     Event,
+    OrderAccepted,
+    OrderDone,
     OrderRejected,
     OrderTriggered,
     SymbolStatusChanged,
+    Trade,
 )
 from castle_engine.id_set import IdSet
 from castle_engine.int_index import IntIndex
@@ -97,12 +100,11 @@ class OrderBook:
     symbol: str
     status: int
 
-    def __init__(self, spec: SymbolSpec, events: list[Event], pool: EventPool) -> None:
+    def __init__(self, spec: SymbolSpec, events: list[Event]) -> None:
         self.spec = spec
         self.symbol = spec.symbol
         self.status = TRADING
         self._events = events
-        self._pool = pool
         self._seq = 0
         self._trade_id = 0
         self._update_id = 0
@@ -376,7 +378,7 @@ class OrderBook:
 
     def _accept(self, order: Order) -> None:
         self._seq += 1
-        self._events.append(self._pool.accepted(self.symbol, self._seq, order))
+        self._events.append(OrderAccepted(self.symbol, self._seq, order))
         if order.client_order_id:
             self._client_ids[self._client_key(order)] = order.order_id
 
@@ -459,7 +461,6 @@ class OrderBook:
         taker_user = taker.user_id
         symbol = self.symbol
         events = self._events
-        pool = self._pool
         taker_expired = False
         out_of_budget = False
         while taker.remaining > 0:
@@ -509,7 +510,20 @@ class OrderBook:
                 quote = price * fill
                 self._trade_id += 1
                 self._seq += 1
-                events.append(pool.trade(symbol, self._seq, self._trade_id, price, fill, maker, taker))
+                events.append(
+                    Trade(
+                        symbol,
+                        self._seq,
+                        self._trade_id,
+                        price,
+                        fill,
+                        maker.order_id,
+                        taker.order_id,
+                        maker.user_id,
+                        taker_user,
+                        taker.side,
+                    )
+                )
                 taker.remaining -= fill
                 taker.executed += fill
                 taker.cumulative_quote += quote
@@ -713,7 +727,7 @@ class OrderBook:
 
     def _done(self, order: Order, status: int, reason: str) -> None:
         self._seq += 1
-        self._events.append(self._pool.done(self.symbol, self._seq, order, status, reason))
+        self._events.append(OrderDone(self.symbol, self._seq, order, status, reason))
         if order.client_order_id:
             key = self._client_key(order)
             if self._client_ids.get(key) == order.order_id:
@@ -773,11 +787,11 @@ class OrderBook:
         level = dirty[0]
         level.dirty = False
         if count == 1:
-            update = self._pool.depth(self.symbol, self._seq, first, level.side, level.price, level.total)
+            update = DepthUpdate(self.symbol, self._seq, first, level.side, level.price, level.total)
         else:
             # A price can appear twice (a level emptied then re-created): it is reported once, at
             # its first place, with the total of its last level.
-            update = self._pool.depth(
+            update = DepthUpdate(
                 self.symbol, self._seq, first, level.side, level.price, _final_total(dirty, count, 0)
             )
             for i in range(1, count):
@@ -862,10 +876,9 @@ class OrderBook:
         }
 
     @staticmethod
-    def from_state(state: dict[str, Any], events: list[Event], pool: EventPool) -> "OrderBook":
+    def from_state(state: dict[str, Any], events: list[Event]) -> "OrderBook":
         s = state["spec"]
-        spec = SymbolSpec(str(s[0]), int(s[1]), int(s[2]), int(s[3]), int(s[4]), int(s[5]))
-        book = OrderBook(spec, events, pool)
+        book = OrderBook(SymbolSpec(str(s[0]), int(s[1]), int(s[2]), int(s[3]), int(s[4]), int(s[5])), events)
         c = state["counters"]
         book.status = int(c[0])
         book._seq = int(c[1])

@@ -32,22 +32,14 @@ __all__ = ["ReplayError", "Replayer", "main", "replay"]
 
 
 def replay(
-    path: str,
-    symbol: str,
-    tick: Decimal,
-    lot: Decimal,
-    cyclic_gc: bool = False,
-    pretouch_mb: int = 0,
-    recycle: bool = True,
+    path: str, symbol: str, tick: Decimal, lot: Decimal, cyclic_gc: bool = False, pretouch_mb: int = 0
 ) -> dict[str, Any]:
     """Replay a file. Without `cyclic_gc` the cyclic garbage collector is off during the run: the
     engine frees everything by reference counting (it unlinks every order it drops), so the
     collector would only add pauses scanning the live book. `pretouch_mb` MiB of heap are mapped and
-    touched first (castle_engine.heap_pretouch), so that page faults stay out of the engine calls.
-    With `recycle` the events go back to the engine once hashed (Engine.recycle), as a host hands
-    them back once published."""
+    touched first (castle_engine.heap_pretouch), so that page faults stay out of the engine calls."""
     pretouch_heap(pretouch_mb)
-    replayer = Replayer(symbol, tick, lot, is_compiled(), recycle)
+    replayer = Replayer(symbol, tick, lot, is_compiled())
     gc_was_enabled = gc.isenabled()
     if not cyclic_gc:
         gc.collect()
@@ -70,9 +62,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lot", default="0.0001", type=Decimal)
     parser.add_argument("--gc", action="store_true", help="keep the cyclic garbage collector on")
     parser.add_argument(
-        "--no-recycle", action="store_true", help="drop hashed events instead of handing them back for reuse"
-    )
-    parser.add_argument(
         "--pretouch-mb",
         type=int,
         default=512,
@@ -81,13 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         result = replay(
-            args.file,
-            args.symbol,
-            args.tick,
-            args.lot,
-            cyclic_gc=args.gc,
-            pretouch_mb=args.pretouch_mb,
-            recycle=not args.no_recycle,
+            args.file, args.symbol, args.tick, args.lot, cyclic_gc=args.gc, pretouch_mb=args.pretouch_mb
         )
     except ReplayError as exc:
         print(f"replay: {exc}", file=sys.stderr)

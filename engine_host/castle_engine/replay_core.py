@@ -56,11 +56,8 @@ class ReplayError(ValueError):
 class Replayer:
     """Turns decoded operation lines into engine calls and keeps the figures."""
 
-    def __init__(
-        self, default_symbol: str, tick: Decimal, lot: Decimal, compiled: bool, recycle: bool = True
-    ) -> None:
+    def __init__(self, default_symbol: str, tick: Decimal, lot: Decimal, compiled: bool) -> None:
         self.engine = Engine()
-        self.recycle = recycle
         self.default_symbol = default_symbol
         self.tick = tick
         self.lot = lot
@@ -246,8 +243,6 @@ class Replayer:
                 _write_text(out, event.line())
         self.sha.update(out.getvalue())
         out.truncate(0)
-        if self.recycle:
-            self.engine.recycle(events)
 
     def summary(self, wall_ns: int) -> dict[str, Any]:
         lat = sorted(self.latencies)

@@ -90,7 +90,6 @@ class CommandPipeline:
             events = adapter.apply(command)
             result.match_ns += perf() - start
             result.records.extend(adapter.encode_events(events, command.command_id, command.ts_ms))
-            adapter.engine.recycle(events)  # encoded: the engine may reuse the event objects
         return result
 
     # ---- the recovery / standby path ---------------------------------------------------------------
@@ -108,7 +107,6 @@ class CommandPipeline:
             self.remember(command.command_id)
             events = adapter.apply(command)
             out.append((entry.seq, adapter.encode_events(events, command.command_id, command.ts_ms)))
-            adapter.engine.recycle(events)
         return out
 
     def remember(self, command_id: str) -> None:

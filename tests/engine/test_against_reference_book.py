@@ -154,9 +154,6 @@ class EngineVersusReference(RuleBasedStateMachine):
         expected = self.reference.out[:]
         self.reference.out.clear()
         assert outcomes(events) == expected
-        # Handed back, as a host does once it has published them: the events of later steps are
-        # then mostly these objects refilled, and must still match the reference.
-        self.engine.recycle(events)
 
     @invariant()
     def book_is_never_crossed(self) -> None:

@@ -7,7 +7,6 @@ import castle_engine
 from castle_engine import (
     canonical_line,
     engine,
-    event_pool,
     events,
     id_set,
     int_index,
@@ -20,7 +19,6 @@ from castle_engine import (
 CORE_MODULES = (
     canonical_line,
     engine,
-    event_pool,
     events,
     order_book,
     id_set,
