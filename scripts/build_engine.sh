@@ -21,15 +21,18 @@ if [ -f "$out/.stamp" ] && [ "$(cat "$out/.stamp")" = "$stamp" ]; then
   exit 0
 fi
 
-rm -rf "$out" .build/engine-tmp
-mkdir -p "$out/castle_engine"
+# Each build works in a scratch directory of its own and moves its result into place at the end, so
+# that two builds at once (say, two test runs) never write into each other's files.
+mkdir -p .build
+work=$(mktemp -d "$root/.build/engine-build.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$work/out/castle_engine" "$work/scratch"
 modules=()
 for m in "${compiled[@]}"; do modules+=("$root/$src/$m.py"); done
-mkdir -p .build/engine-tmp
 (
-  # Built from a scratch directory: mypyc writes its C sources to ./build, setuptools reads ./pyproject.toml.
-  cd .build/engine-tmp
-  MYPYPATH="$root/engine_host" "$python" - "$root/$out" "${modules[@]}" <<'PY'
+  # Built from the scratch directory: mypyc writes its C sources to ./build, setuptools reads ./pyproject.toml.
+  cd "$work/scratch"
+  MYPYPATH="$root/engine_host" "$python" - "$work/out" "${modules[@]}" <<'PY'
 import sys
 
 from mypyc.build import mypycify
@@ -40,8 +43,11 @@ sys.argv = [sys.argv[0], "-q", "build_ext", "--build-lib", build_lib, "--build-t
 setup(name="castle-engine-compiled", ext_modules=mypycify(modules, opt_level="3", debug_level="0"))
 PY
 )
-for m in "${interpreted[@]}"; do [ -f "$src/$m.py" ] && cp "$src/$m.py" "$out/castle_engine/"; done
-cp "$src/py.typed" "$out/castle_engine/"
-rm -rf .build/engine-tmp
-echo "$stamp" > "$out/.stamp"
+for m in "${interpreted[@]}"; do [ -f "$src/$m.py" ] && cp "$src/$m.py" "$work/out/castle_engine/"; done
+cp "$src/py.typed" "$work/out/castle_engine/"
+echo "$stamp" > "$work/out/.stamp"
+# Swap the new build in (each rename is atomic; the last build to finish wins).
+old="$work/previous"
+if [ -d "$out" ]; then mv "$out" "$old"; fi
+mv "$work/out" "$out"
 echo "castle_engine: compiled into $out"
