@@ -396,14 +396,9 @@ class OrderBook:
             self._add_stop(order)
 
     def _work_limit(self, order: Order) -> None:
-        if order.side == BUY:
-            limit_key = -order.price
-            opposite = self._ask_ladder
-        else:
-            limit_key = order.price
-            opposite = self._bid_ladder
+        limit_key = -order.price if order.side == BUY else order.price
         # Most limit orders do not cross: they skip the matching loop's set-up altogether.
-        expired_in_match = opposite.best >= limit_key and self._match(order, limit_key, -1)
+        expired_in_match = self._crosses(order) and self._match(order, limit_key, -1)
         if order.remaining == 0:
             self._done(
                 order,
