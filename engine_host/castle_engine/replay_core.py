@@ -105,18 +105,25 @@ class Replayer:
             self.add_cancel(owner[0], order_id, owner[1])
         elif op in ("limit", "market"):
             symbol = self.symbol_of(line) if "symbol" in line else self.default_symbol_checked()
-            order = self.order_of(line, str(op))
-            self.owners[order.order_id] = (symbol, order.user_id)
-            self.pending_symbols.append(symbol)
-            self.pending_orders.append(order)
+            self.add_order(symbol, self.order_of(line, str(op)))
         else:
             raise ReplayError(f"unknown op {op!r} (expected limit, market or cancel)")
+
+    # add_order/add_cancel queue one operation and apply the queue once it holds APPLY_BATCH.
+    def add_order(self, symbol: str, order: Order) -> None:
+        self.owners[order.order_id] = (symbol, order.user_id)
+        self.pending_symbols.append(symbol)
+        self.pending_orders.append(order)
+        if len(self.pending_symbols) >= APPLY_BATCH:
+            self.apply_pending()
 
     def add_cancel(self, symbol: str, order_id: int, user_id: str) -> None:
         self.pending_symbols.append(symbol)
         self.pending_orders.append(None)
         self.cancel_ids.append(order_id)
         self.cancel_users.append(user_id)
+        if len(self.pending_symbols) >= APPLY_BATCH:
+            self.apply_pending()
 
     def apply_pending(self) -> None:
         """Run the pending operations through the engine, timing each call."""
@@ -369,8 +376,6 @@ def _order_id(line: dict[str, Any]) -> int:
 def replay_lines(path: str, replayer: Replayer, loads: Callable[[bytes], Any]) -> dict[str, Any]:
     """Replay every line of the file at `path`; the summary (see Replayer.summary)."""
     start = time.perf_counter_ns()
-    pending_symbols = replayer.pending_symbols
-    pending_orders = replayer.pending_orders
     owners = replayer.owners
     reader = CanonicalLine(replayer.tick_units, replayer.lot_units)
     symbol = ""  # the default symbol, once registered
@@ -386,8 +391,6 @@ def replay_lines(path: str, replayer: Replayer, loads: Callable[[bytes], Any]) -
                 owner = owners.get(reader.order_id)
                 if owner is not None:
                     replayer.add_cancel(owner[0], reader.order_id, owner[1])
-                    if len(pending_symbols) >= APPLY_BATCH:
-                        replayer.apply_pending()
                     continue
             elif kind != NOT_CANONICAL:
                 order_id = reader.order_id
@@ -404,18 +407,12 @@ def replay_lines(path: str, replayer: Replayer, loads: Callable[[bytes], Any]) -
                     )
                 else:
                     order = Order(order_id, user, reader.side, codes.MARKET, 0, reader.quantity, codes.GTC)
-                owners[order_id] = (symbol, user)
-                pending_symbols.append(symbol)
-                pending_orders.append(order)
-                if len(pending_symbols) >= APPLY_BATCH:
-                    replayer.apply_pending()
+                replayer.add_order(symbol, order)
                 continue
             if not raw.strip():
                 continue
             try:
                 replayer.prepare(loads(raw))
-                if len(pending_symbols) >= APPLY_BATCH:
-                    replayer.apply_pending()
                 if not symbol and replayer.default_symbol in replayer.known_symbols:
                     symbol = replayer.default_symbol
             except ReplayError as exc:
