@@ -12,6 +12,7 @@ per-call times (as the replay counts engine ops/s), and per-call percentiles.
 
 import argparse
 import gc
+import hashlib
 import json
 import shutil
 import subprocess
@@ -42,15 +43,18 @@ def decode(path: Path) -> list[tuple[int, int, int, int, int, bool]]:
 
 
 def compile_naive() -> Path:
-    """mypyc-compile bench/naive_engine.py into .build/naive (once)."""
-    if any(BUILD.glob("naive_engine*.so")):
+    """mypyc-compile bench/naive_engine.py into .build/naive, again whenever the source changed."""
+    source = Path(__file__).with_name("naive_engine.py")
+    stamp = hashlib.sha256(source.read_bytes()).hexdigest()
+    if (BUILD / ".stamp").is_file() and (BUILD / ".stamp").read_text() == stamp:
         return BUILD
     shutil.rmtree(BUILD, ignore_errors=True)
     BUILD.mkdir(parents=True)
-    shutil.copy(Path(__file__).with_name("naive_engine.py"), BUILD / "naive_engine.py")
+    shutil.copy(source, BUILD / "naive_engine.py")
     mypyc = Path(sys.executable).with_name("mypyc")
     subprocess.run([str(mypyc), "naive_engine.py"], cwd=BUILD, check=True, capture_output=True)
     (BUILD / "naive_engine.py").unlink()  # the compiled module must be the one imported
+    (BUILD / ".stamp").write_text(stamp)
     return BUILD
 
 
