@@ -1,11 +1,14 @@
 # Convenience targets. The CI gate is scripts/test.sh.
-.PHONY: test bench-engine bench-naive bench bench-api bench-order-to-trade bench-growth bench-ledger bench-host
+.PHONY: test bench-engine bench-engine-breakdown bench-naive bench bench-api bench-order-to-trade bench-growth bench-ledger bench-host
 
 test:
 	scripts/test.sh
 
 bench-engine:  ## 1,000,000 ops through the compiled and the interpreted matching engine
 	bench/engine.sh 1000000
+
+bench-engine-breakdown:  ## the compiled engine's time by kind of operation (limit, IOC, market, cancel; after bench-engine)
+	scripts/build_engine.sh && PYTHONPATH=.build/engine .venv/bin/python bench/engine_breakdown.py
 
 bench-naive:  ## the engine issue's naive yardstick book on the same workload (calibrates the machine; after bench-engine)
 	.venv/bin/python bench/naive_engine_bench.py

@@ -28,16 +28,25 @@ try:
 except ImportError:  # pragma: no cover - orjson is a dependency; json is the slow fallback
     _loads = json.loads
 
-__all__ = ["ReplayError", "Replayer", "main", "replay"]
+__all__ = ["ReplayError", "Replayer", "main", "replay", "replay_with_latencies"]
 
 
 def replay(
     path: str, symbol: str, tick: Decimal, lot: Decimal, cyclic_gc: bool = False, pretouch_mb: int = 0
 ) -> dict[str, Any]:
-    """Replay a file. Without `cyclic_gc` the cyclic garbage collector is off during the run: the
-    engine frees everything by reference counting (it unlinks every order it drops), so the
-    collector would only add pauses scanning the live book. `pretouch_mb` MiB of heap are mapped and
-    touched first (castle_engine.heap_pretouch), so that page faults stay out of the engine calls."""
+    """Replay a file; its summary (see replay_with_latencies)."""
+    return replay_with_latencies(path, symbol, tick, lot, cyclic_gc, pretouch_mb)[0]
+
+
+def replay_with_latencies(
+    path: str, symbol: str, tick: Decimal, lot: Decimal, cyclic_gc: bool = False, pretouch_mb: int = 0
+) -> tuple[dict[str, Any], list[int]]:
+    """Replay a file: its summary, and each engine call's time in ns in operation order.
+
+    Without `cyclic_gc` the cyclic garbage collector is off during the run: the engine frees
+    everything by reference counting (it unlinks every order it drops), so the collector would only
+    add pauses scanning the live book. `pretouch_mb` MiB of heap are mapped and touched first
+    (castle_engine.heap_pretouch), so that page faults stay out of the engine calls."""
     pretouch_heap(pretouch_mb)
     replayer = Replayer(symbol, tick, lot, is_compiled())
     gc_was_enabled = gc.isenabled()
@@ -46,7 +55,7 @@ def replay(
         gc.freeze()
         gc.disable()
     try:
-        return replay_lines(path, replayer, _loads)
+        return replay_lines(path, replayer, _loads), replayer.latencies
     finally:
         if gc_was_enabled:
             gc.enable()

@@ -12,7 +12,7 @@ from librt.strings import BytesWriter
 
 from castle_engine.codes import BUY, SELL
 from castle_engine.replay import main as replay_main
-from castle_engine.replay import replay
+from castle_engine.replay import replay, replay_with_latencies
 from castle_engine.replay_core import encode_event
 from castle_engine.workload import generate
 from tests.engine.harness import SYMBOL, limit, new_engine
@@ -129,6 +129,21 @@ def test_replay_gives_the_same_summary_whether_lines_take_the_fast_path_or_the_g
     same = ("ops", "trades", "base_volume", "quote_volume", "events_sha256", "resting")
     assert [fast[key] for key in same] == [slow[key] for key in same]
     assert fast["trades"] > 0
+
+
+def test_replay_with_latencies_gives_one_engine_time_per_operation_behind_the_summary(
+    tmp_path: Path,
+) -> None:
+    lines: list[str] = []
+    generate(2000, 3, lines)
+    path = tmp_path / "ops.jsonl"
+    path.write_text("\n".join(lines[:1000]) + "\n\n" + "\n".join(lines[1000:]) + "\n")
+
+    summary, latencies = replay_with_latencies(str(path), "BTCUSDT", Decimal("0.01"), Decimal("0.0001"))
+
+    assert len(latencies) == summary["ops"] == 2000  # the blank line is no operation
+    assert all(ns >= 0 for ns in latencies)
+    assert summary["p50_ns"] == sorted(latencies)[1000]
 
 
 def test_the_summary_hash_is_sha256_of_the_canonical_bytes_of_the_engine_events(tmp_path: Path) -> None:
