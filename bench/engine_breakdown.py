@@ -17,7 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from castle_engine import is_compiled
-from castle_engine.replay import replay_with_latencies
+from castle_engine.replay import replay
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_WORKLOAD = ROOT / ".build" / "bench" / "workload-1000000-1.jsonl"
@@ -46,8 +46,9 @@ def main() -> int:
     if not args.file.is_file():
         print(f"no workload at {args.file}: run make bench-engine first", file=sys.stderr)
         return 2
-    summary, latencies = replay_with_latencies(
-        str(args.file), "BTCUSDT", Decimal("0.01"), Decimal("0.0001"), pretouch_mb=512
+    latencies: list[int] = []
+    summary = replay(
+        str(args.file), "BTCUSDT", Decimal("0.01"), Decimal("0.0001"), pretouch_mb=512, latencies=latencies
     )
     print(json.dumps(summary))
     kinds = line_kinds(args.file)

@@ -28,26 +28,28 @@ try:
 except ImportError:  # pragma: no cover - orjson is a dependency; json is the slow fallback
     _loads = json.loads
 
-__all__ = ["ReplayError", "Replayer", "main", "replay", "replay_with_latencies"]
+__all__ = ["ReplayError", "Replayer", "main", "replay"]
 
 
 def replay(
-    path: str, symbol: str, tick: Decimal, lot: Decimal, cyclic_gc: bool = False, pretouch_mb: int = 0
+    path: str,
+    symbol: str,
+    tick: Decimal,
+    lot: Decimal,
+    cyclic_gc: bool = False,
+    pretouch_mb: int = 0,
+    huge_pages: bool = True,
+    latencies: list[int] | None = None,
 ) -> dict[str, Any]:
-    """Replay a file; its summary (see replay_with_latencies)."""
-    return replay_with_latencies(path, symbol, tick, lot, cyclic_gc, pretouch_mb)[0]
-
-
-def replay_with_latencies(
-    path: str, symbol: str, tick: Decimal, lot: Decimal, cyclic_gc: bool = False, pretouch_mb: int = 0
-) -> tuple[dict[str, Any], list[int]]:
-    """Replay a file: its summary, and each engine call's time in ns in operation order.
+    """Replay a file; its summary. `latencies`, when given, receives each engine call's time in ns,
+    in operation order (what the summary's figures are computed from).
 
     Without `cyclic_gc` the cyclic garbage collector is off during the run: the engine frees
     everything by reference counting (it unlinks every order it drops), so the collector would only
-    add pauses scanning the live book. `pretouch_mb` MiB of heap are mapped and touched first
-    (castle_engine.heap_pretouch), so that page faults stay out of the engine calls."""
-    pretouch_heap(pretouch_mb)
+    add pauses scanning the live book. `pretouch_mb` MiB of heap are mapped and touched first, and
+    with `huge_pages` backed by huge pages (castle_engine.heap_pretouch), so that page faults and
+    most TLB misses stay out of the engine calls."""
+    pretouch_heap(pretouch_mb, huge_pages)
     replayer = Replayer(symbol, tick, lot, is_compiled())
     gc_was_enabled = gc.isenabled()
     if not cyclic_gc:
@@ -55,10 +57,13 @@ def replay_with_latencies(
         gc.freeze()
         gc.disable()
     try:
-        return replay_lines(path, replayer, _loads), replayer.latencies
+        summary = replay_lines(path, replayer, _loads)
     finally:
         if gc_was_enabled:
             gc.enable()
+    if latencies is not None:
+        latencies.extend(replayer.latencies)
+    return summary
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -76,10 +81,21 @@ def main(argv: list[str] | None = None) -> int:
         default=512,
         help="MiB of heap to map and touch before the run, 0 for none (default 512)",
     )
+    parser.add_argument(
+        "--no-huge-pages",
+        action="store_true",
+        help="do not ask Linux to back the pre-touched heap with transparent huge pages",
+    )
     args = parser.parse_args(argv)
     try:
         result = replay(
-            args.file, args.symbol, args.tick, args.lot, cyclic_gc=args.gc, pretouch_mb=args.pretouch_mb
+            args.file,
+            args.symbol,
+            args.tick,
+            args.lot,
+            cyclic_gc=args.gc,
+            pretouch_mb=args.pretouch_mb,
+            huge_pages=not args.no_huge_pages,
         )
     except ReplayError as exc:
         print(f"replay: {exc}", file=sys.stderr)

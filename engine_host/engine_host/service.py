@@ -9,7 +9,7 @@ import boto3
 import redis
 from botocore.config import Config
 
-from castle_engine.heap_pretouch import pretouch_heap
+from castle_engine.heap_pretouch import huge_page_bytes, pretouch_heap
 from engine_host.health import HealthServer
 from engine_host.host import EngineHost, HostTimings
 from engine_host.journal import LocalJournal
@@ -74,7 +74,13 @@ def main() -> int:
     signal.signal(signal.SIGINT, on_signal)
     logger.info(
         "engine host starting",
-        extra={"node_id": settings.engine_node_id, "role": settings.engine_role, "health": health.port},
+        extra={
+            "node_id": settings.engine_node_id,
+            "role": settings.engine_role,
+            "health": health.port,
+            "pretouched_mb": settings.engine_pretouch_mb,
+            "huge_page_mb": huge_page_bytes() >> 20,
+        },
     )
     try:
         host.run()

@@ -48,8 +48,9 @@ class HostSettings(BaseSettings):
     engine_dedup_window: int = 200_000
     # Journal entries kept in Redis behind the latest snapshot (standby catch-up, audit).
     engine_journal_tail_keep: int = 100_000
-    # MiB of small-object heap mapped and touched at start-up (castle_engine.heap_pretouch), so that
-    # page faults stay out of engine calls. Off by default (local runs); the EC2 hosts set it.
+    # MiB of small-object heap mapped and touched at start-up, then backed by huge pages
+    # (castle_engine.heap_pretouch), so that page faults and most TLB misses stay out of engine
+    # calls. Off by default (local runs); the EC2 hosts set it.
     engine_pretouch_mb: int = 0
 
 

@@ -12,7 +12,7 @@ from librt.strings import BytesWriter
 
 from castle_engine.codes import BUY, SELL
 from castle_engine.replay import main as replay_main
-from castle_engine.replay import replay, replay_with_latencies
+from castle_engine.replay import replay
 from castle_engine.replay_core import encode_event
 from castle_engine.workload import generate
 from tests.engine.harness import SYMBOL, limit, new_engine
@@ -131,7 +131,7 @@ def test_replay_gives_the_same_summary_whether_lines_take_the_fast_path_or_the_g
     assert fast["trades"] > 0
 
 
-def test_replay_with_latencies_gives_one_engine_time_per_operation_behind_the_summary(
+def test_replay_hands_over_one_engine_time_per_operation_behind_the_summary(
     tmp_path: Path,
 ) -> None:
     lines: list[str] = []
@@ -139,7 +139,8 @@ def test_replay_with_latencies_gives_one_engine_time_per_operation_behind_the_su
     path = tmp_path / "ops.jsonl"
     path.write_text("\n".join(lines[:1000]) + "\n\n" + "\n".join(lines[1000:]) + "\n")
 
-    summary, latencies = replay_with_latencies(str(path), "BTCUSDT", Decimal("0.01"), Decimal("0.0001"))
+    latencies: list[int] = []
+    summary = replay(str(path), "BTCUSDT", Decimal("0.01"), Decimal("0.0001"), latencies=latencies)
 
     assert len(latencies) == summary["ops"] == 2000  # the blank line is no operation
     assert all(ns >= 0 for ns in latencies)
