@@ -16,8 +16,8 @@ with -XX:+UseTransparentHugePages. A cancel reaches a random one of ~100k restin
 VM a TLB miss walks two page tables; with huge pages the orders' memory needs 512 times fewer TLB
 entries. An arena is 1 MiB and mapped on its own, so the kernel never gives it a huge page when it
 is first touched; `MADV_COLLAPSE` (Linux 6.1+) merges the touched arenas' 4 KiB pages into huge
-pages then and there (~2.5 ms per MiB). On the 1M-op replay: engine ops/s +3% to +9%, p99 -5% to
--10% (BENCHMARKS.md, section 4).
+pages then and there (~2.5 ms per MiB). On the 1M-op replay: engine ops/s +5% to +12%, p99 -7% to
+-12% (BENCHMARKS.md, section 4).
 
 Interpreted (not compiled): it runs once, and it is about this interpreter's allocator.
 """
@@ -58,6 +58,7 @@ def pretouch_heap(megabytes: int, huge_pages: bool = True) -> int:
     _Touched.megabytes = megabytes
     filler = [bytes(_OBJECT_SIZE) for _ in range(more * (1 << 20) // _BLOCK_SIZE)]
     windows: set[int] = set()
+    first_new = len(_Touched.anchors)
     for item in filler:
         window = id(item) >> _WINDOW_BITS
         if window not in windows:
@@ -65,7 +66,7 @@ def pretouch_heap(megabytes: int, huge_pages: bool = True) -> int:
             _Touched.anchors.append(item)
     del filler
     if huge_pages:
-        kept = _Touched.anchors[-len(windows) :]
+        kept = _Touched.anchors[first_new:]
         _Touched.huge_page_bytes += back_with_huge_pages(sorted(id(item) for item in kept))
     return len(windows)
 
