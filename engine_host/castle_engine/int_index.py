@@ -46,8 +46,12 @@ class IntIndex:
 
     def __init__(self) -> None:
         self._slots: vec[Keyed | None] = vec[Keyed | None]([None] * _MIN_SLOTS)
+        # The mask twice: as an int, to mask a key of any size, and as a native i64 for the probing
+        # arithmetic (reading an int attribute into an i64 costs a tag check and a conversion).
         self._mask = _MIN_SLOTS - 1
-        self._size = 0
+        self._slot_mask: i64 = _MIN_SLOTS - 1
+        self._size: i64 = 0
+        self._max_size: i64 = _MIN_SLOTS // 4
 
     def __len__(self) -> int:
         return self._size
@@ -60,7 +64,7 @@ class IntIndex:
     # that any key, however large, gives a slot number.
     def get(self, key: int) -> Keyed | None:
         slots = self._slots
-        mask: i64 = self._mask
+        mask = self._slot_mask
         i: i64 = key & self._mask
         while True:
             entry = slots[i]
@@ -70,10 +74,10 @@ class IntIndex:
 
     def put(self, entry: Keyed) -> None:
         """Add an entry whose key is not in the index."""
-        if (self._size + 1) * 4 > len(self._slots):
+        if self._size >= self._max_size:
             self._grow()
         slots = self._slots
-        mask: i64 = self._mask
+        mask = self._slot_mask
         i: i64 = entry.index_key & self._mask
         distance: i64 = 0  # from the home slot of the entry being placed
         while True:
@@ -94,7 +98,7 @@ class IntIndex:
     def remove(self, key: int) -> None:
         """Remove the entry with this key (it must be in the index)."""
         slots = self._slots
-        mask: i64 = self._mask
+        mask = self._slot_mask
         hole: i64 = key & self._mask
         while True:
             entry = slots[hole]
@@ -119,6 +123,8 @@ class IntIndex:
         old = self._slots
         self._slots = vec[Keyed | None]([None] * (len(old) * 2))
         self._mask = len(self._slots) - 1
+        self._slot_mask = len(self._slots) - 1
+        self._max_size = len(self._slots) // 4
         self._size = 0
         for entry in old:
             if entry is not None:
