@@ -11,6 +11,8 @@ at the end.
 
 from typing import Any, Final, cast
 
+from mypy_extensions import i64
+
 from castle_engine.codes import (
     BAD_LOT,
     BAD_ORDER,
@@ -105,12 +107,15 @@ class OrderBook:
         self.symbol = spec.symbol
         self.status = TRADING
         self._events = events
-        self._seq = 0
-        self._trade_id = 0
-        self._update_id = 0
+        # Counters as native i64s: each command bumps several, and tagged-int arithmetic costs a tag
+        # check and an overflow check per step (they cannot reach 2**63). The last price stays an
+        # int: prices beyond 64 bits are legal input.
+        self._seq: i64 = 0
+        self._trade_id: i64 = 0
+        self._update_id: i64 = 0
         self._last_price = 0
         self._price_moved = False
-        self._arrival = 0
+        self._arrival: i64 = 0
         self._bid_levels = IntIndex()
         self._ask_levels = IntIndex()
         self._bid_ladder = PriceLadder()
@@ -123,7 +128,7 @@ class OrderBook:
         self._client_ids: dict[str, int] = {}
         # Levels changed by the current command: the first _ndirty entries (the list is reused).
         self._dirty: list[Level] = []
-        self._ndirty = 0
+        self._ndirty: i64 = 0
 
     # ---- commands -----------------------------------------------------------------------------------
     def submit(self, order: Order) -> None:
