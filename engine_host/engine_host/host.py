@@ -21,6 +21,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from castle.gc_tuning import FreezeEvery, freeze_long_lived
 from engine_host.health import HostStatus
 from engine_host.journal import LocalJournal
 from engine_host.lease import FencedError, RedisLease
@@ -58,8 +59,13 @@ class EngineHost:
         dedup_window: int = 200_000,
         pipeline_factory: Callable[[], CommandPipeline] | None = None,
         node_group: str = "active",
+        freeze_gc: bool = False,
     ) -> None:
         self.node_group = node_group
+        # Keep the cyclic collector's full collections off the long-lived book (castle.gc_tuning);
+        # it changes the whole process, so only the service's own process turns it on.
+        self._freeze_gc = freeze_gc
+        self._freezer = FreezeEvery(1.0) if freeze_gc else None
         self.source = source
         self.sink = sink
         self.replication = replication
@@ -115,6 +121,8 @@ class EngineHost:
             self._catch_up(unconfirmed, block_ms=self.timings.standby_poll_ms)
             status.beat()
             now = time.monotonic()
+            if self._freezer is not None:
+                self._freezer.tick(now)
             if now >= next_flush:
                 self.metrics.flush("standby", self.node_group)
                 next_flush = now + self.timings.metrics_flush_ms / 1000
@@ -130,10 +138,13 @@ class EngineHost:
         unconfirmed.clear()
         if snapshot is None:
             self.pipeline = self._new_pipeline()
-            return
-        seq = snapshot_seq(snapshot)
-        self.pipeline.restore(snapshot, self.replication.command_ids_up_to(seq, self._dedup_window))
-        logger.info("restored snapshot", extra={"seq": seq})
+        else:
+            seq = snapshot_seq(snapshot)
+            self.pipeline.restore(snapshot, self.replication.command_ids_up_to(seq, self._dedup_window))
+            logger.info("restored snapshot", extra={"seq": seq})
+        if self._freeze_gc:
+            # A full collection now (off the active path), then the restored book is never scanned again.
+            freeze_long_lived(full_sweep_every=0)
 
     def _catch_up(self, unconfirmed: Unconfirmed, block_ms: int | None) -> None:
         """Apply the journal entries Redis has beyond our state; keep the events not yet published."""
@@ -239,6 +250,8 @@ class EngineHost:
             if now >= next_flush:
                 self.metrics.flush("active", self.node_group)
                 next_flush = now + timings.metrics_flush_ms / 1000
+            if self._freezer is not None:
+                self._freezer.tick(now)
 
     def _handle(self, epoch: int, messages: list[ReceivedMessage]) -> None:
         result = self.pipeline.process(messages)

@@ -56,6 +56,7 @@ def build_host(settings: HostSettings) -> EngineHost:
         timings=timings,
         dedup_window=settings.engine_dedup_window,
         node_group=settings.engine_node_group or settings.engine_role,
+        freeze_gc=settings.engine_gc_freeze,
     )
 
 

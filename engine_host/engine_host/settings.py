@@ -52,6 +52,9 @@ class HostSettings(BaseSettings):
     # (castle_engine.heap_pretouch), so that page faults and most TLB misses stay out of engine
     # calls. Off by default (local runs); the EC2 hosts set it.
     engine_pretouch_mb: int = 0
+    # Freeze the long-lived heap (the book) out of the cyclic GC's full collections (castle.gc_tuning):
+    # a full collection over ~70k resting orders is a ~230 ms pause (bench/host_gc_bench.py).
+    engine_gc_freeze: bool = True
 
 
 @lru_cache(maxsize=1)

@@ -18,6 +18,7 @@ from typing import Any
 
 from aiohttp import web
 
+from castle.gc_tuning import freeze_long_lived
 from castle_local.aws import (
     AWS_CREDENTIALS,
     CreatedResources,
@@ -29,7 +30,6 @@ from castle_local.aws import (
 from castle_local.cognito import CognitoProxy, user_pool
 from castle_local.containers import ProcessContainers
 from castle_local.gateway import Gateway
-from castle_local.gc_tuning import freeze_long_lived
 from castle_local.lambda_router import LambdaRouter, route_moto_lambda_invokes
 from castle_local.pollers import EventSources
 from castle_local.services import Database, EngineHosts, Redis, provide_database, provide_redis
