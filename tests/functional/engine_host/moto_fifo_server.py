@@ -6,7 +6,13 @@
    message of a group whose earlier message is still in flight. Real SQS redelivers a group strictly
    in order, and the engine host's exactly-once guarantee relies on that. Fixed here: expired
    in-flight messages are released all at once, and a message is only receivable when no earlier
-   message of its group is in flight.
+   message of its group is in flight. And one receive reads moto's clock once: moto reads it again
+   for every check of every message, and marks a batch's messages received at slightly different
+   milliseconds, so when a dead consumer's batch became visible again in the middle of a receive,
+   the receive first found the group still in flight (skipping its oldest messages) and then found
+   the rest visible (handing them out): m4..m13 delivered, m0..m3 left behind
+   (test_moto_fifo_server.py). That was the crash-recovery test's rare "applied after a later
+   command".
 
 2. Thread safety. The moto server answers each request on its own thread, but its SQS queue and
    Kinesis shards are not thread-safe: `DeleteMessage` rebuilds the queue's message list without the
@@ -22,11 +28,13 @@
 import functools
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from moto.kinesis.models import KinesisBackend
 from moto.server import main
+from moto.sqs import models as sqs_models
 from moto.sqs.models import Message, Queue, SQSBackend
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -70,6 +78,19 @@ def _under(lock: threading.RLock, method: F) -> F:
 _receive_once = SQSBackend.receive_message
 
 
+@contextmanager
+def _one_instant() -> Iterator[None]:
+    """moto's SQS clock stopped at its current reading (callers hold _SQS_LOCK, as every SQS write does)."""
+    namespace = vars(sqs_models)
+    clock = namespace["unix_time_millis"]
+    now = clock()
+    namespace["unix_time_millis"] = lambda *_: now
+    try:
+        yield
+    finally:
+        namespace["unix_time_millis"] = clock
+
+
 @functools.wraps(_receive_once)
 def _receive_atomically(
     self: SQSBackend,
@@ -83,7 +104,7 @@ def _receive_atomically(
     queue = self.get_queue(queue_name)
     deadline = time.monotonic() + wait_seconds_timeout
     while True:
-        with _SQS_LOCK:
+        with _SQS_LOCK, _one_instant():
             received = _receive_once(self, queue_name, count, 0, visibility_timeout, message_attribute_names)
         remaining = deadline - time.monotonic()
         if received or remaining <= 0:
@@ -92,14 +113,15 @@ def _receive_atomically(
             queue._messages_lock.wait(min(remaining, _LONG_POLL_RECHECK_S))
 
 
-def install() -> None:
-    Queue.messages = property(_receivable_in_group_order)  # type: ignore[assignment,method-assign]
-    Queue.pending_message_groups = property(_pending_groups_after_releasing_expired)  # type: ignore[assignment,method-assign]
-    SQSBackend.receive_message = _receive_atomically  # type: ignore[method-assign]
+def install(set_attribute: Callable[[Any, str, Any], None] = setattr) -> None:
+    """Patch moto's classes (a test passes monkeypatch.setattr, to undo it afterwards)."""
+    set_attribute(Queue, "messages", property(_receivable_in_group_order))
+    set_attribute(Queue, "pending_message_groups", property(_pending_groups_after_releasing_expired))
+    set_attribute(SQSBackend, "receive_message", _receive_atomically)
     for name in ("send_message", "delete_message", "change_message_visibility", "purge_queue"):
-        setattr(SQSBackend, name, _under(_SQS_LOCK, getattr(SQSBackend, name)))
+        set_attribute(SQSBackend, name, _under(_SQS_LOCK, getattr(SQSBackend, name)))
     for name in ("put_record", "put_records", "get_records"):
-        setattr(KinesisBackend, name, _under(_KINESIS_LOCK, getattr(KinesisBackend, name)))
+        set_attribute(KinesisBackend, name, _under(_KINESIS_LOCK, getattr(KinesisBackend, name)))
 
 
 if __name__ == "__main__":
