@@ -64,7 +64,6 @@ class EngineHost:
         self.node_group = node_group
         # Keep the cyclic collector's full collections off the long-lived book (castle.gc_tuning);
         # it changes the whole process, so only the service's own process turns it on.
-        self._freeze_gc = freeze_gc
         self._freezer = FreezeEvery(1.0) if freeze_gc else None
         self.source = source
         self.sink = sink
@@ -142,7 +141,7 @@ class EngineHost:
             seq = snapshot_seq(snapshot)
             self.pipeline.restore(snapshot, self.replication.command_ids_up_to(seq, self._dedup_window))
             logger.info("restored snapshot", extra={"seq": seq})
-        if self._freeze_gc:
+        if self._freezer is not None:
             # A full collection now (off the active path), then the restored book is never scanned again.
             freeze_long_lived(full_sweep_every=0)
 
