@@ -1,5 +1,5 @@
 # Convenience targets. The CI gate is scripts/test.sh.
-.PHONY: test bench-engine bench-engine-breakdown bench-naive bench bench-api bench-order-to-trade bench-growth bench-ledger bench-host
+.PHONY: test bench-engine bench-engine-breakdown bench-naive bench bench-api bench-order-to-trade bench-growth bench-ledger bench-host bench-host-gc
 
 test:
 	scripts/test.sh
@@ -15,7 +15,7 @@ bench-naive:  ## the engine issue's naive yardstick book on the same workload (c
 
 # The benchmarks behind BENCHMARKS.md. Each HTTP one starts its own `castle up` (free ports, fresh
 # database) and stops it; they print figures, they are not tests.
-bench: bench-api bench-order-to-trade bench-growth bench-ledger bench-engine bench-host
+bench: bench-api bench-order-to-trade bench-growth bench-ledger bench-engine bench-host bench-host-gc
 
 bench-api:  ## 500 req/s of the request mix for 60 s against a fresh local stack
 	.venv/bin/python bench/api_bench.py --rate 500 --duration 60 --json bench/results/api.json
@@ -31,3 +31,6 @@ bench-ledger:  ## hold + settle throughput of the PostgreSQL ledger
 
 bench-host:  ## engine host pipeline throughput (in-memory transport, then moto); compiled engine from bench-engine
 	PYTHONPATH=.build/engine .venv/bin/python bench/host_bench.py
+
+bench-host-gc:  ## garbage-collector pauses in the host pipeline as the book grows: CPython's default against the host's freezing
+	scripts/build_engine.sh && PYTHONPATH=.build/engine .venv/bin/python bench/host_gc_bench.py
