@@ -51,7 +51,7 @@ def run(messages: list[ReceivedMessage], policy: str) -> dict[str, object]:
     pipeline = CommandPipeline()
     gc.collect()
     survivors = freeze_long_lived(full_sweep_every=0) if policy == "host" else None
-    freezer = FreezeEvery(1.0) if policy == "host" else None
+    freezer = FreezeEvery() if policy == "host" else None
     timer = CollectionTimer()
     gc.callbacks.append(timer)
     times: list[float] = []

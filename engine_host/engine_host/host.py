@@ -64,7 +64,7 @@ class EngineHost:
         self.node_group = node_group
         # Keep the cyclic collector's full collections off the long-lived book (castle.gc_tuning);
         # it changes the whole process, so only the service's own process turns it on.
-        self._freezer = FreezeEvery(1.0) if freeze_gc else None
+        self._freezer = FreezeEvery() if freeze_gc else None
         self.source = source
         self.sink = sink
         self.replication = replication

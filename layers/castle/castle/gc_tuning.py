@@ -44,7 +44,7 @@ class FreezeEvery:
     """Freezes what young collections promoted since the last call, at most once per interval;
     called between units of work (a list splice: no pause)."""
 
-    def __init__(self, interval_s: float) -> None:
+    def __init__(self, interval_s: float = 1.0) -> None:
         self.interval_s = interval_s
         self._next = 0.0
 
