@@ -41,6 +41,8 @@ def running_host(
         engine_redis_prefix=redis_keys.prefix,
         engine_journal_dir=tmp_path / "journal",
         engine_receive_wait_seconds=1,
+        # The GC freezing is process-wide (a gc callback): not for a host inside the test process.
+        engine_gc_freeze=False,
     )
     host = build_host(settings)
     thread = threading.Thread(target=host.run, daemon=True)
