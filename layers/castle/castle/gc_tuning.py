@@ -8,13 +8,18 @@ collection, are moved to the permanent generation (`gc.freeze`), so a full colle
 what is newer. Young collections are unchanged, so short-lived cycles are reclaimed as before.
 
 Garbage cycles among frozen objects are not: with `full_sweep_every` = N, every Nth full collection
-unfreezes everything first, so they are reclaimed later, at the price of one long pause then. The
-engine host passes 0 (never): its book is freed by reference counting and a pause inside matching
-costs more than a few cycles left behind. It also freezes once a second between batches
-(`FreezeEvery`), so that the first full collection after a freeze, which CPython runs once a
-quarter of the frozen heap's size has been promoted since, never comes (~65 ms at 70k resting
-orders otherwise). A cycle that outlives two young collections and dies before the next freeze is
-then never reclaimed; the host's pipeline makes none (bench/host_gc_bench.py counts them).
+unfreezes everything first, so they are reclaimed later, at the price of one long pause then.
+
+The engine host passes 0 (never): its book is freed by reference counting (the engine unlinks
+every order it drops), and a pause inside matching costs more than a few cycles left behind. It
+also freezes once a second between batches (`FreezeEvery`), so that the first full collection
+after a freeze, which CPython runs once a quarter of the frozen heap's size has been promoted
+since, never comes (~65 ms at 70k resting orders otherwise). What this gives up: a cycle that is
+alive at a freeze and dies later is never reclaimed. The one big such cycle is a whole book that
+the host drops (a node falling back to standby starts from a new one); it calls
+`freeze_long_lived` again then, which unfreezes before it collects, so the old book is reclaimed
+there. Otherwise the pipeline makes none (bench/host_gc_bench.py counts them), and a host run over
+moto froze no per-request garbage (only objects that died when the run ended).
 """
 
 import gc
@@ -56,7 +61,10 @@ class FreezeEvery:
 
 def freeze_long_lived(full_sweep_every: int = FULL_SWEEP_EVERY) -> FreezeSurvivors:
     """Freeze what is alive now and keep freezing full collections' survivors. Idempotent: a second
-    call freezes again (say, after loading a snapshot) and returns the callback already installed."""
+    call (say, after the engine host dropped its book and loaded a snapshot) unfreezes everything
+    first, so that the full collection reclaims what was frozen and has died since (a dropped book's
+    orders are cycles), then freezes again; it returns the callback already installed."""
+    gc.unfreeze()
     gc.collect()
     gc.freeze()
     for callback in gc.callbacks:
