@@ -46,8 +46,8 @@ class FreezeSurvivors:
 
 
 class FreezeEvery:
-    """Freezes what young collections promoted since the last call, at most once per interval;
-    called between units of work (a list splice: no pause)."""
+    """Freezes every tracked object (what has stayed alive since the last call, in whatever
+    generation), at most once per interval; called between units of work (a list splice: no pause)."""
 
     def __init__(self, interval_s: float = 1.0) -> None:
         self.interval_s = interval_s
