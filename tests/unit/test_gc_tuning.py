@@ -75,24 +75,19 @@ def test_freeze_every_freezes_what_is_alive_at_most_once_per_interval() -> None:
         gc.unfreeze()
 
 
-def test_freezing_again_reclaims_frozen_cycles_that_died_since() -> None:
+def test_freezing_again_reclaims_frozen_cycles_that_died_since(survivors: FreezeSurvivors) -> None:
     # The engine host drops its whole book (resting orders link to each other) when it resyncs.
     class Node:
         def __init__(self) -> None:
             self.other: Node | None = None
 
-    survivors = freeze_long_lived()
-    try:
-        book = [Node() for _ in range(1000)]
-        for i, node in enumerate(book):
-            node.other = book[(i + 1) % len(book)]  # one ring: only the collector can free it
-        first = weakref.ref(book[0])
-        freeze_long_lived()
-        del book, node
+    book = [Node() for _ in range(1000)]
+    for i, node in enumerate(book):
+        node.other = book[(i + 1) % len(book)]  # one ring: only the collector can free it
+    first = weakref.ref(book[0])
+    freeze_long_lived()
+    del book, node
 
-        freeze_long_lived()
+    freeze_long_lived()
 
-        assert first() is None
-    finally:
-        gc.callbacks.remove(survivors)
-        gc.unfreeze()
+    assert first() is None
