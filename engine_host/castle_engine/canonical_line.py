@@ -14,6 +14,7 @@ conversion would have made of it; anything else (other spacing or key order, esc
 an off-tick price, an empty user...) is left to them, so their checks and error messages apply.
 """
 
+from sys import intern
 from typing import Final
 
 from mypy_extensions import i64
@@ -69,6 +70,8 @@ class CanonicalLine:
         self.time_in_force = GTC
         # End of the last value read by a helper, or -1 when the bytes did not fit.
         self._end: i64 = 0
+        # User bytes -> the interned user string (see parse).
+        self._users: dict[bytes, str] = {}
 
     def parse(self, raw: bytes) -> int:
         """LIMIT_LINE, MARKET_LINE or CANCEL_LINE when `raw` (with or without its newline) is exactly
@@ -135,7 +138,15 @@ class CanonicalLine:
         if _literal(raw, pos, _END) != size:
             return NOT_CANONICAL
         self.order_id = order_id
-        self.user = raw[user_start:user_end].decode("ascii")
+        # Interned, so that all of a user's orders share one string: the engine then compares and
+        # copies a user (cancel's owner check, a trade's maker) without touching a string object of
+        # its own in another part of the heap.
+        user_bytes = raw[user_start:user_end]
+        user = self._users.get(user_bytes)
+        if user is None:
+            user = intern(user_bytes.decode("ascii"))
+            self._users[user_bytes] = user
+        self.user = user
         self.side = side
         self.price = price
         self.quantity = quantity

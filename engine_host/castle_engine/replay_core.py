@@ -16,6 +16,7 @@ import hashlib
 import time
 from collections.abc import Callable
 from decimal import Decimal
+from sys import intern
 from typing import Any, Final, cast
 
 from librt.strings import BytesWriter, write_i64_le
@@ -161,6 +162,7 @@ class Replayer:
         user = line.get("user")
         if not isinstance(user, str) or not user:
             raise ReplayError("user must be a non-empty string")
+        user = intern(user)  # as CanonicalLine does: one string per user
         side = _code(_SIDES, line.get("side"))
         if side < 0:
             raise ReplayError(f"side must be buy or sell, not {line.get('side')!r}")

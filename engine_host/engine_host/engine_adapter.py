@@ -14,6 +14,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from sys import intern
 
 import orjson
 
@@ -138,7 +139,7 @@ class EngineAdapter:
         if isinstance(command, NewOrder):
             self._submit(scale, command.order)
         elif isinstance(command, CancelOrder):
-            engine.cancel(symbol, command.order_id, command.user_id)
+            engine.cancel(symbol, command.order_id, intern(command.user_id))
         elif isinstance(command, CancelReplace):
             try:
                 order = self.order(scale, command.order)
@@ -172,9 +173,11 @@ class EngineAdapter:
 
     @staticmethod
     def order(scale: MarketScale, spec: OrderSpec) -> Order:
+        # User ids are interned: each command decodes its own copy, and the engine's owner check
+        # on a cancel and the user ids its events carry then need no string of their own per order.
         return Order(
             order_id=spec.order_id,
-            user_id=spec.user_id,
+            user_id=intern(spec.user_id),
             side=_SIDES[spec.side],
             order_type=_TYPES[spec.order_type],
             price=scale.ticks(spec.price, codes.BAD_TICK),

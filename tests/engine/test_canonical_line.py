@@ -1,6 +1,7 @@
 """The replay's in-place reader of canonical lines accepts a line only when it reads it exactly as
 the JSON decoder plus the general conversion would, and leaves every other line to them."""
 
+import sys
 from decimal import Decimal
 from typing import Any
 
@@ -127,3 +128,14 @@ def test_a_line_with_any_one_byte_changed_is_read_as_the_json_decoder_reads_it_o
     if reader.parse(raw) == NOT_CANONICAL:
         return
     assert _fast(reader) == _general(raw)
+
+
+def test_all_lines_of_one_user_share_one_interned_user_string() -> None:
+    reader = _reader()
+    users = []
+    for raw in (LIMIT, LIMIT.replace(b'"42"', b'"43"')):
+        assert reader.parse(raw) == LIMIT_LINE
+        users.append(reader.user)
+    assert users[0] is users[1] is sys.intern("u1")
+    general = orjson.loads(LIMIT)
+    assert _replayer().order_of(general, "limit").user_id is users[0]

@@ -1,10 +1,13 @@
 """The host's hand-written event JSON is the castle.contracts.events wire contract."""
 
+import sys
 from decimal import Decimal
 
-from castle.contracts.commands import NewOrder, OrderSpec, encode_command
+from castle.contracts.commands import CancelOrder, NewOrder, OrderSpec, encode_command
 from castle.contracts.events import OrderRejected, Trade, decode_event, encode_event
+from castle_engine import events as ev
 from engine_host.command_stream import bodies, generate_commands
+from engine_host.engine_adapter import EngineAdapter
 from engine_host.pipeline import CommandPipeline
 from engine_host.transport import ReceivedMessage
 
@@ -54,3 +57,22 @@ def test_a_price_off_the_tick_is_rejected_by_the_engine_in_the_symbols_sequence(
     [event] = [decode_event(r.data) for r in result.records]
     assert isinstance(event, OrderRejected)
     assert (event.reason, event.seq, event.order_id) == ("BAD_TICK", 1, 7)
+
+
+def test_orders_and_cancels_of_one_user_share_one_interned_user_string() -> None:
+    adapter = EngineAdapter()
+    scale = adapter.scales["BTCUSDT"]
+    spec = OrderSpec(
+        order_id=1, client_order_id="a", user_id="".join(["user-", "42"]), side="BUY", order_type="LIMIT",
+        time_in_force="GTC", price=Decimal("30000.01"), quantity=Decimal("0.5"),
+    )
+    again = spec.model_copy(update={"order_id": 2, "user_id": "".join(["user-", "4", "2"])})
+    assert spec.user_id is not again.user_id
+    assert EngineAdapter.order(scale, spec).user_id is EngineAdapter.order(scale, again).user_id
+    adapter.apply(NewOrder(command_id="c1", symbol="BTCUSDT", ts_ms=1, order=spec))
+    cancel = CancelOrder(
+        command_id="c2", symbol="BTCUSDT", ts_ms=2, order_id=1, user_id="".join(["user-", "42"])
+    )
+    [done, _depth] = adapter.apply(cancel)
+    assert isinstance(done, ev.OrderDone)
+    assert done.user_id is sys.intern("user-42")
