@@ -1,6 +1,7 @@
 """Pauses of the cyclic garbage collector in the engine host's pipeline, with a growing book.
 
     PYTHONPATH=.build/engine .venv/bin/python bench/host_gc_bench.py [--commands 600000] [--policy both]
+        [--reserve-orders 0]
 
 Runs the host's pure pipeline (CommandPipeline: decode, de-dup, match, encode) over one symbol's
 generated commands in SQS-sized batches of 10, once per GC policy, and prints the per-batch wall
@@ -9,6 +10,8 @@ time (p50/p99/p99.9/max), how many batches took over 10 ms, and the collections 
 - `host`: the host's policy (castle.gc_tuning, as `engine_gc_freeze` sets it): what is alive is
   frozen at the start and then once a second between batches (and after any full collection), so
   no collection scans the book again.
+`--reserve-orders N` sizes the book's order table for N resting orders up front, as the EC2 hosts do
+(`CASTLE_ENGINE_RESERVE_ORDERS`), so that it never grows (rehashes) inside a batch.
 Each collection is timed through gc.callbacks. `cyclic_garbage_left` counts what a full collection
 still finds at the end, after unfreezing: garbage the policy would have kept forever.
 """
@@ -20,6 +23,7 @@ import time
 
 from castle.gc_tuning import FreezeEvery, freeze_long_lived
 from engine_host.command_stream import bodies, generate_commands
+from engine_host.engine_adapter import EngineAdapter
 from engine_host.pipeline import CommandPipeline
 from engine_host.transport import ReceivedMessage
 
@@ -47,8 +51,8 @@ class CollectionTimer:
         self.max_ms[generation] = max(self.max_ms[generation], took)
 
 
-def run(messages: list[ReceivedMessage], policy: str) -> dict[str, object]:
-    pipeline = CommandPipeline()
+def run(messages: list[ReceivedMessage], policy: str, reserve_orders: int) -> dict[str, object]:
+    pipeline = CommandPipeline(EngineAdapter(reserve_orders=reserve_orders))
     gc.collect()
     survivors = freeze_long_lived(full_sweep_every=0) if policy == "host" else None
     freezer = FreezeEvery() if policy == "host" else None
@@ -73,6 +77,7 @@ def run(messages: list[ReceivedMessage], policy: str) -> dict[str, object]:
     n = len(times)
     return {
         "policy": policy,
+        "reserve_orders": reserve_orders,
         "batches": n,
         "resting": sum(len(engine.open_orders(s)) for s in engine.symbols()),
         "p50_ms": round(times[n // 2], 3),
@@ -92,12 +97,13 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--commands", type=int, default=600_000)
     parser.add_argument("--policy", choices=["default", "host", "both"], default="both")
+    parser.add_argument("--reserve-orders", type=int, default=0)
     args = parser.parse_args()
     commands = generate_commands(args.commands, seed=1, symbol="BTCUSDT")
     messages = [ReceivedMessage(body, str(i)) for i, body in enumerate(bodies(commands))]
     del commands  # the harness's own models would be scanned too
     for policy in ("default", "host") if args.policy == "both" else (args.policy,):
-        print(json.dumps(run(messages, policy)), flush=True)
+        print(json.dumps(run(messages, policy, args.reserve_orders)), flush=True)
 
 
 if __name__ == "__main__":

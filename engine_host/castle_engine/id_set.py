@@ -14,8 +14,9 @@ from castle_engine.orders import Keyed
 
 
 class IdSet:
-    def __init__(self) -> None:
-        self._buckets = IntIndex()
+    def __init__(self, reserve_buckets: int = 0) -> None:
+        """`reserve_buckets`: buckets (of 32 consecutive ids each) held before the index first grows."""
+        self._buckets = IntIndex(reserve_buckets)
         self._size = 0
         self._last: BitBucket | None = None
 

@@ -102,7 +102,7 @@ class OrderBook:
     symbol: str
     status: int
 
-    def __init__(self, spec: SymbolSpec, events: list[Event]) -> None:
+    def __init__(self, spec: SymbolSpec, events: list[Event], reserve_orders: int = 0) -> None:
         self.spec = spec
         self.symbol = spec.symbol
         self.status = TRADING
@@ -120,11 +120,13 @@ class OrderBook:
         self._ask_levels = IntIndex()
         self._bid_ladder = PriceLadder()
         self._ask_ladder = PriceLadder()
-        self._resting = IntIndex()
+        # Resting orders by id, sized for `reserve_orders` of them (see IntIndex.capacity).
+        self._resting = IntIndex(reserve_orders)
         self._stops: dict[int, Order] = {}
         self._stops_up: list[Order] = []
         self._stops_down: list[Order] = []
-        self._seen = IdSet()
+        # Every order id the book has used; as many 32-id buckets reserved as orders (see IdSet).
+        self._seen = IdSet(reserve_orders)
         self._client_ids: dict[str, int] = {}
         # Levels changed by the current command: the first _ndirty entries (the list is reused).
         self._dirty: list[Level] = []
@@ -249,6 +251,10 @@ class OrderBook:
 
     def resting_count(self) -> int:
         return len(self._resting)
+
+    def order_capacity(self) -> int:
+        """How many orders can rest before the book's order table next grows."""
+        return self._resting.capacity()
 
     def best_bid(self) -> int:
         """Best bid price in ticks, 0 when there is none."""
@@ -876,9 +882,10 @@ class OrderBook:
         }
 
     @staticmethod
-    def from_state(state: dict[str, Any], events: list[Event]) -> "OrderBook":
+    def from_state(state: dict[str, Any], events: list[Event], reserve_orders: int = 0) -> "OrderBook":
         s = state["spec"]
-        book = OrderBook(SymbolSpec(str(s[0]), int(s[1]), int(s[2]), int(s[3]), int(s[4]), int(s[5])), events)
+        spec = SymbolSpec(str(s[0]), int(s[1]), int(s[2]), int(s[3]), int(s[4]), int(s[5]))
+        book = OrderBook(spec, events, max(reserve_orders, len(state["orders"])))
         c = state["counters"]
         book.status = int(c[0])
         book._seq = int(c[1])

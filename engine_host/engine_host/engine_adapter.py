@@ -120,8 +120,8 @@ def _steps(value: Decimal | None, step: Decimal, reason: str) -> int:
 class EngineAdapter:
     """One Engine with every listed market, driven by contract commands."""
 
-    def __init__(self, markets: Iterable[Market] = MARKETS.values()) -> None:
-        self.engine = Engine()
+    def __init__(self, markets: Iterable[Market] = MARKETS.values(), reserve_orders: int = 0) -> None:
+        self.engine = Engine(reserve_orders)
         self.scales: dict[str, MarketScale] = {}
         for market in markets:
             scale = MarketScale.of(market)

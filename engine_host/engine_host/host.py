@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from castle.gc_tuning import FreezeEvery, freeze_long_lived
+from engine_host.engine_adapter import EngineAdapter
 from engine_host.health import HostStatus
 from engine_host.journal import LocalJournal
 from engine_host.lease import FencedError, RedisLease
@@ -60,6 +61,7 @@ class EngineHost:
         pipeline_factory: Callable[[], CommandPipeline] | None = None,
         node_group: str = "active",
         freeze_gc: bool = False,
+        reserve_orders: int = 0,
     ) -> None:
         self.node_group = node_group
         # Keep the cyclic collector's full collections off the long-lived book (castle.gc_tuning);
@@ -71,7 +73,9 @@ class EngineHost:
         self.lease = lease
         self.journal = journal
         self.timings = timings
-        self._new_pipeline = pipeline_factory or (lambda: CommandPipeline(dedup_window=dedup_window))
+        self._new_pipeline = pipeline_factory or (
+            lambda: CommandPipeline(EngineAdapter(reserve_orders=reserve_orders), dedup_window=dedup_window)
+        )
         self._dedup_window = dedup_window
         self.pipeline = self._new_pipeline()
         self.status = HostStatus(node_id=node_id)

@@ -57,6 +57,7 @@ def build_host(settings: HostSettings) -> EngineHost:
         dedup_window=settings.engine_dedup_window,
         node_group=settings.engine_node_group or settings.engine_role,
         freeze_gc=settings.engine_gc_freeze,
+        reserve_orders=settings.engine_reserve_orders,
     )
 
 

@@ -55,6 +55,10 @@ class HostSettings(BaseSettings):
     # Freeze the long-lived heap (the book) out of the cyclic GC's full collections (castle.gc_tuning):
     # a full collection over ~70k resting orders is a ~230 ms pause (bench/host_gc_bench.py).
     engine_gc_freeze: bool = True
+    # Resting orders each book takes before its order table first grows (and as many 32-id buckets
+    # of used ids): a growth rehashes a table inside one engine call (~5 ms at 65,536 orders).
+    # 64 bytes per reserved order and symbol. 0 (local runs) starts small; the EC2 hosts set it.
+    engine_reserve_orders: int = 0
 
 
 @lru_cache(maxsize=1)

@@ -5,7 +5,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from castle_engine import BUY, LIMIT_MAKER, SELL, STOP_LOSS_LIMIT, Engine, Event, Order, SnapshotError
+from castle_engine import (
+    BUY,
+    LIMIT_MAKER,
+    SELL,
+    STOP_LOSS_LIMIT,
+    Engine,
+    Event,
+    Order,
+    SnapshotError,
+    SymbolSpec,
+)
 from castle_engine.fixed_point import parse_steps
 from castle_engine.workload import generate
 from tests.engine.conftest import ENGINE_SETTINGS
@@ -139,3 +149,15 @@ def test_a_snapshot_of_a_large_book_is_compact() -> None:
     run(engine, WORKLOAD)
 
     assert len(engine.snapshot()) < 60 * max(1, engine.resting_count()) + 4096
+
+
+def test_a_book_reserved_for_n_orders_gives_the_same_events_and_keeps_the_room_after_a_restore() -> None:
+    reserved = Engine(reserve_orders=100_000)
+    reserved.add_symbol(SymbolSpec(SYMBOL))
+    assert reserved.order_capacity(SYMBOL) >= 100_000
+    assert new_engine().order_capacity(SYMBOL) < 100_000
+
+    assert events_hash(run(reserved, WORKLOAD)) == GOLDEN_EVENTS_SHA256
+    standby = Engine(reserve_orders=100_000)
+    standby.restore(reserved.snapshot())
+    assert standby.order_capacity(SYMBOL) >= 100_000

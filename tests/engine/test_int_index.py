@@ -51,3 +51,14 @@ def test_index_grows_past_its_initial_size_and_keeps_every_order() -> None:
     assert len(index) == 5_000
     assert all(index.get(order.order_id) is order for order in orders[1::2])
     assert all(index.get(order.order_id) is None for order in orders[::2])
+
+
+def test_an_index_made_for_n_entries_takes_them_without_growing() -> None:
+    index = IntIndex(capacity=5_000)
+    capacity = index.capacity()
+    for order_id in range(5_000):
+        index.put(Order(order_id, "u"))
+
+    assert capacity >= 5_000
+    assert index.capacity() == capacity
+    assert IntIndex().capacity() == 256
