@@ -141,12 +141,19 @@ class Engine:
         """The full engine state, versioned and compressed. Undrained events are not included."""
         return encode_state([book.export_state() for book in self._books.values()])
 
-    def restore(self, data: bytes) -> None:
-        """Replace this engine's whole state with a snapshot's (pending events are dropped)."""
-        self.events.clear()
+    def release(self) -> None:
+        """Drop every book, clearing the links among its orders first (OrderBook.release): call it
+        before dropping an engine that may still hold resting orders, or they are never freed."""
+        for book in self._books.values():
+            book.release()
         self._books = {}
         self._last_symbol = ""
         self._last_book = None
+
+    def restore(self, data: bytes) -> None:
+        """Replace this engine's whole state with a snapshot's (pending events are dropped)."""
+        self.events.clear()
+        self.release()
         for state in decode_state(data):
             book = OrderBook.from_state(state, self.events, self._reserve_orders)
             self._books[book.spec.symbol] = book

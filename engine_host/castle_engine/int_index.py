@@ -14,7 +14,7 @@ very next slot, however long the run of occupied slots is.
 from typing import Final
 
 from librt.vecs import vec
-from mypy_extensions import i64
+from mypy_extensions import i64, mypyc_attr
 
 from castle_engine.orders import Keyed
 
@@ -25,6 +25,7 @@ BUCKET_SHIFT: Final = 5
 BUCKET_BIT_MASK: Final = 31
 
 
+@mypyc_attr(acyclic=True)  # as every Keyed (see castle_engine.orders)
 class BitBucket(Keyed):
     """The set members among ints number*32 .. number*32+31 (index_key = number): bit i set = member
     number*32+i. The price ladder and the id set keep theirs in an IntIndex."""

@@ -252,6 +252,27 @@ class OrderBook:
     def resting_count(self) -> int:
         return len(self._resting)
 
+    def release(self) -> None:
+        """Clear every link among the book's orders and levels (FIFO neighbours, levels, OCO
+        siblings) before the book is dropped: orders and levels are invisible to the cyclic garbage
+        collector, so a dropped book whose resting orders still formed cycles would never be freed.
+        The book must not be used afterwards."""
+        for levels in (self._bid_levels, self._ask_levels):
+            for entry in levels.entries():
+                level = cast(Level, entry)
+                order = level.head
+                while order is not None:
+                    nxt = order.next
+                    order.prev = None
+                    order.next = None
+                    order.level = None
+                    order.sibling = None
+                    order = nxt
+                level.head = None
+                level.tail = None
+        for order in self._stops.values():
+            order.sibling = None
+
     def order_capacity(self) -> int:
         """How many orders can rest before the book's order table next grows."""
         return self._resting.capacity()

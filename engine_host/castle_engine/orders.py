@@ -4,6 +4,8 @@ A price is a number of ticks, a quantity a number of lots, and a quote amount ("
 price_ticks * qty_lots; the host converts decimal strings with the symbol's tick and lot size.
 """
 
+from mypy_extensions import mypyc_attr
+
 from castle_engine.codes import BUY, GTC, LIMIT, STP_NONE
 
 
@@ -34,12 +36,20 @@ class SymbolSpec:
         self.min_notional = min_notional
 
 
+# Keyed objects (orders, levels, id and price buckets) are `acyclic` for mypyc: the cyclic garbage
+# collector does not track them, so it never scans the book (a young collection of a busy host's new
+# orders took 7-9 ms), and an order is 16 bytes smaller and cheaper to make and free. Resting orders
+# and their levels do refer to each other, so the engine keeps them free of garbage cycles itself:
+# it clears an order's links (FIFO neighbours, level, OCO sibling) when the order leaves the book,
+# and OrderBook.release() clears them all when a whole book is dropped.
+@mypyc_attr(acyclic=True)
 class Keyed:
     """An object an IntIndex holds: `index_key` is its order id (Order) or price (Level)."""
 
     index_key: int
 
 
+@mypyc_attr(acyclic=True)
 class Order(Keyed):
     """One order. The engine takes ownership of the object (it becomes the resting book entry): do
     not reuse or mutate it after submitting.
@@ -124,6 +134,7 @@ class Order(Keyed):
         )
 
 
+@mypyc_attr(acyclic=True)
 class Level(Keyed):
     """All resting orders at one price of one side of a book, oldest first (an intrusive FIFO)."""
 

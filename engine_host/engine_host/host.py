@@ -115,7 +115,7 @@ class EngineHost:
         status = self.status
         status.role = "standby"
         status.epoch = 0
-        self.pipeline = self._new_pipeline()
+        self._replace_pipeline()
         unconfirmed: Unconfirmed = deque()
         self._resync(unconfirmed)
         may_take_over_at = time.monotonic() + grace_ms / 1000
@@ -135,12 +135,18 @@ class EngineHost:
                     return epoch, unconfirmed
         return None
 
+    def _replace_pipeline(self) -> None:
+        """A fresh pipeline (an empty book). The old one's books are released: their orders are
+        invisible to the cyclic garbage collector and would otherwise never be freed."""
+        self.pipeline.release()
+        self.pipeline = self._new_pipeline()
+
     def _resync(self, unconfirmed: Unconfirmed) -> None:
         """Start over from the Redis snapshot (at start, or after the journal tail was trimmed past us)."""
         snapshot = self.replication.read_snapshot()
         unconfirmed.clear()
         if snapshot is None:
-            self.pipeline = self._new_pipeline()
+            self._replace_pipeline()
         else:
             seq = snapshot_seq(snapshot)
             self.pipeline.restore(snapshot, self.replication.command_ids_up_to(seq, self._dedup_window))

@@ -122,6 +122,10 @@ class CommandPipeline:
     def snapshot(self) -> bytes:
         return _SNAPSHOT_HEADER.pack(_SNAPSHOT_MAGIC, self.last_seq) + self.adapter.engine.snapshot()
 
+    def release(self) -> None:
+        """Free the engine's books before this pipeline is dropped (castle_engine's Engine.release)."""
+        self.adapter.engine.release()
+
     def restore(self, snapshot: bytes, recent_command_ids: Iterable[str] = ()) -> None:
         self.last_seq = snapshot_seq(snapshot)
         self.adapter.engine.restore(snapshot[_SNAPSHOT_HEADER.size :])

@@ -1,6 +1,7 @@
 """Small builders shared by the engine tests (ticks and lots are plain ints)."""
 
 import hashlib
+import json
 from typing import TypeVar
 
 from castle_engine import (
@@ -8,12 +9,15 @@ from castle_engine import (
     GTC,
     LIMIT,
     MARKET,
+    SELL,
     STP_NONE,
     Engine,
     Event,
     Order,
     SymbolSpec,
 )
+from castle_engine.fixed_point import parse_steps
+from castle_engine.workload import generate
 
 SYMBOL = "BTCUSDT"
 E = TypeVar("E", bound=Event)
@@ -63,3 +67,53 @@ def of_type(events: list[Event], kind: type[E]) -> list[E]:
 
 def events_hash(events: list[Event]) -> str:
     return hashlib.sha256("\n".join(event.line() for event in events).encode()).hexdigest()
+
+
+Command = tuple[str, Order | int, str]
+
+
+def commands_from_workload(ops: int, seed: int) -> list[Command]:
+    """The workload generator's operations as engine commands (ids, users, ticks, lots)."""
+    lines: list[str] = []
+    generate(ops, seed, lines)
+    owners: dict[int, str] = {}
+    commands: list[Command] = []
+    for raw in lines:
+        line = json.loads(raw)
+        order_id = int(line["id"])
+        if line["op"] == "cancel":
+            commands.append(("cancel", order_id, owners[order_id]))
+            continue
+        owners[order_id] = line["user"]
+        side = BUY if line["side"] == "buy" else SELL
+        lots = parse_steps(line["qty"], 10_000, 8)
+        if line["op"] == "market":
+            commands.append(("submit", market(order_id, line["user"], side, qty=lots), ""))
+        else:
+            ticks = parse_steps(line["price"], 1_000_000, 8)
+            tif = {"GTC": 0, "IOC": 1, "FOK": 2}[line["tif"]]
+            commands.append(("submit", limit(order_id, line["user"], side, ticks, lots, tif=tif), ""))
+    return commands
+
+
+def fresh(command: Command) -> Command:
+    """A copy of the command (the engine owns submitted Order objects)."""
+    kind, payload, user = command
+    if isinstance(payload, Order):
+        o = payload
+        copy = Order(
+            o.order_id,
+            o.user_id,
+            o.side,
+            o.order_type,
+            o.price,
+            o.quantity,
+            o.time_in_force,
+            o.client_order_id,
+            o.quote_quantity,
+            o.stop_price,
+            o.stp_mode,
+            o.order_list_id,
+        )
+        return kind, copy, user
+    return command

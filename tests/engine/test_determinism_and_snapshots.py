@@ -16,61 +16,17 @@ from castle_engine import (
     SnapshotError,
     SymbolSpec,
 )
-from castle_engine.fixed_point import parse_steps
-from castle_engine.workload import generate
 from tests.engine.conftest import ENGINE_SETTINGS
-from tests.engine.harness import SYMBOL, events_hash, limit, market, new_engine
-
-Command = tuple[str, Order | int, str]
-
-
-def commands_from_workload(ops: int, seed: int) -> list[Command]:
-    """The workload generator's operations as engine commands (ids, users, ticks, lots)."""
-    import json
-
-    lines: list[str] = []
-    generate(ops, seed, lines)
-    owners: dict[int, str] = {}
-    commands: list[Command] = []
-    for raw in lines:
-        line = json.loads(raw)
-        order_id = int(line["id"])
-        if line["op"] == "cancel":
-            commands.append(("cancel", order_id, owners[order_id]))
-            continue
-        owners[order_id] = line["user"]
-        side = BUY if line["side"] == "buy" else SELL
-        lots = parse_steps(line["qty"], 10_000, 8)
-        if line["op"] == "market":
-            commands.append(("submit", market(order_id, line["user"], side, qty=lots), ""))
-        else:
-            ticks = parse_steps(line["price"], 1_000_000, 8)
-            tif = {"GTC": 0, "IOC": 1, "FOK": 2}[line["tif"]]
-            commands.append(("submit", limit(order_id, line["user"], side, ticks, lots, tif=tif), ""))
-    return commands
-
-
-def fresh(command: Command) -> Command:
-    """A copy of the command (the engine owns submitted Order objects)."""
-    kind, payload, user = command
-    if isinstance(payload, Order):
-        o = payload
-        copy = Order(
-            o.order_id,
-            o.user_id,
-            o.side,
-            o.order_type,
-            o.price,
-            o.quantity,
-            o.time_in_force,
-            o.client_order_id,
-            o.quote_quantity,
-            o.stop_price,
-            o.stp_mode,
-            o.order_list_id,
-        )
-        return kind, copy, user
-    return command
+from tests.engine.harness import (
+    SYMBOL,
+    Command,
+    commands_from_workload,
+    events_hash,
+    fresh,
+    limit,
+    market,
+    new_engine,
+)
 
 
 def run(engine: Engine, commands: list[Command]) -> list[Event]:

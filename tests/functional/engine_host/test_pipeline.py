@@ -47,3 +47,16 @@ def test_replaying_the_journal_from_a_snapshot_reproduces_the_same_records() -> 
     replayed = recovered.replay(later.entries)
     assert [r for _, batch in replayed for r in batch] == later.records
     assert recovered.snapshot() == original.snapshot()
+
+
+def test_releasing_a_pipeline_unlinks_the_resting_orders_of_its_engine() -> None:
+    pipeline = CommandPipeline()
+    pipeline.process(messages_of(bodies(generate_commands(500, seed=2))))
+    engine = pipeline.adapter.engine
+    resting = [order for symbol in engine.symbols() for order in engine.open_orders(symbol)]
+    assert len(resting) > 50
+
+    pipeline.release()
+
+    assert engine.symbols() == []
+    assert all((order.prev, order.next, order.level) == (None, None, None) for order in resting)
