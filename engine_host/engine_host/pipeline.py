@@ -7,7 +7,6 @@ byte for byte (the engine is deterministic and events carry the command's ts_ms)
 
 import struct
 import time
-from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -17,6 +16,7 @@ from pydantic import ValidationError
 from castle.contracts.commands import COMMAND_VERSION, EngineCommand, decode_command
 from engine_host.engine_adapter import EngineAdapter
 from engine_host.journal import JournalEntry
+from engine_host.recent_ids import RecentIds
 from engine_host.transport import OutboundRecord, ReceivedMessage
 
 _SNAPSHOT_MAGIC = b"CHS1"
@@ -64,9 +64,7 @@ class CommandPipeline:
     def __init__(self, adapter: EngineAdapter | None = None, dedup_window: int = 200_000) -> None:
         self.adapter = adapter or EngineAdapter()
         self.last_seq = 0
-        self._window = dedup_window
-        self._recent: deque[str] = deque()
-        self._recent_set: set[str] = set()
+        self._recent = RecentIds(dedup_window)
 
     # ---- the active path ----------------------------------------------------------------------------
     def process(self, messages: Sequence[ReceivedMessage]) -> BatchResult:
@@ -80,7 +78,7 @@ class CommandPipeline:
                 result.poison.append((message, str(exc)))
                 continue
             result.acknowledge.append(message)
-            if command.command_id in self._recent_set:
+            if command.command_id in self._recent:
                 result.duplicates += 1
                 continue
             self.last_seq += 1
@@ -110,13 +108,10 @@ class CommandPipeline:
         return out
 
     def remember(self, command_id: str) -> None:
-        self._recent.append(command_id)
-        self._recent_set.add(command_id)
-        if len(self._recent) > self._window:
-            self._recent_set.discard(self._recent.popleft())
+        self._recent.add(command_id)
 
     def seen(self, command_id: str) -> bool:
-        return command_id in self._recent_set
+        return command_id in self._recent
 
     # ---- state transfer ---------------------------------------------------------------------------
     def snapshot(self) -> bytes:
@@ -130,7 +125,6 @@ class CommandPipeline:
         self.last_seq = snapshot_seq(snapshot)
         self.adapter.engine.restore(snapshot[_SNAPSHOT_HEADER.size :])
         self._recent.clear()
-        self._recent_set.clear()
         for command_id in recent_command_ids:
             self.remember(command_id)
 
