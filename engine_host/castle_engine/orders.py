@@ -66,7 +66,8 @@ class Order(Keyed):
 
     # Declared in the order of the object's memory layout: first what matching and cancelling read
     # and write (id, owner, remaining quantity, the FIFO links and price level of a resting order, the
-    # OCO sibling), so that a cancel or a fill touches one or two cache lines of the order, not three.
+    # OCO sibling, the client order id that finishing an order looks up), so that a cancel or a fill
+    # touches one or two cache lines of the order, not three.
     order_id: int
     user_id: str
     remaining: int
@@ -74,6 +75,7 @@ class Order(Keyed):
     next: "Order | None"
     level: "Level | None"
     sibling: "Order | None"
+    client_order_id: str
     executed: int
     cumulative_quote: int
     side: int
@@ -81,7 +83,6 @@ class Order(Keyed):
     stp_mode: int
     order_type: int
     time_in_force: int
-    client_order_id: str
     quantity: int
     quote_quantity: int
     stop_price: int
