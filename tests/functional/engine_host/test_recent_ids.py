@@ -1,7 +1,9 @@
 """The host's memory of applied command ids: at least the last `window` of them, dropped a
 generation at a time so that no single add rebuilds a large set."""
 
-from engine_host.recent_ids import GENERATIONS, RecentIds
+import sys
+
+from engine_host.recent_ids import GENERATIONS, RETIRE_STEP, RecentIds
 
 WINDOW = 1_000
 
@@ -35,3 +37,20 @@ def test_clearing_forgets_everything() -> None:
 
     assert len(recent) == 0
     assert "c5" not in recent
+
+
+def test_a_forgotten_generation_is_let_go_a_few_ids_per_add_not_all_at_once() -> None:
+    recent = RecentIds(WINDOW)
+    first = "".join(["c", "0"])  # a string of its own (not interned), so its references can be counted
+    recent.add(first)
+    held_by_recent = sys.getrefcount(first)
+    n = 1
+    while first in recent:
+        recent.add(f"c{n}")
+        n += 1
+    assert sys.getrefcount(first) == held_by_recent  # forgotten, not yet freed
+
+    for _ in range(WINDOW // GENERATIONS // RETIRE_STEP + 1):
+        recent.add(f"c{n}")
+        n += 1
+    assert sys.getrefcount(first) == held_by_recent - 1
