@@ -52,8 +52,9 @@ class HostSettings(BaseSettings):
     # (castle_engine.heap_pretouch), so that page faults and most TLB misses stay out of engine
     # calls. Off by default (local runs); the EC2 hosts set it.
     engine_pretouch_mb: int = 0
-    # Freeze the long-lived heap (the book) out of the cyclic GC's full collections (castle.gc_tuning):
-    # a full collection over ~70k resting orders is a ~230 ms pause (bench/host_gc_bench.py).
+    # Freeze the long-lived heap out of the cyclic GC's full collections (castle.gc_tuning). The
+    # book's orders and levels are untracked (acyclic), so this guards the rest of the heap; a full
+    # collection over a ~70k-order book was a ~230 ms pause (bench/host_gc_bench.py).
     engine_gc_freeze: bool = True
     # Resting orders each book takes before its order table first grows (and as many 32-id buckets
     # of used ids): a growth rehashes a table inside one engine call (~5 ms at 65,536 orders).
