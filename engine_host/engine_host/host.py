@@ -115,9 +115,8 @@ class EngineHost:
         status = self.status
         status.role = "standby"
         status.epoch = 0
-        self._replace_pipeline()
         unconfirmed: Unconfirmed = deque()
-        self._resync(unconfirmed)
+        self._resync(unconfirmed)  # resets the whole pipeline: a fresh one, or a snapshot's state
         may_take_over_at = time.monotonic() + grace_ms / 1000
         next_flush = time.monotonic() + self.timings.metrics_flush_ms / 1000
         while not self._stopping.is_set():
