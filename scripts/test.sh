@@ -10,7 +10,7 @@ venv=.venv/bin
 step "ruff"
 $venv/ruff check .
 step "mypy --strict"
-$venv/mypy layers/castle/castle functions tests $( [ -d engine_host/castle_engine ] && echo engine_host ) $( [ -d local/castle_local ] && echo local/castle_local )
+$venv/mypy layers/castle/castle functions tests bench $( [ -d engine_host/castle_engine ] && echo engine_host ) $( [ -d local/castle_local ] && echo local/castle_local )
 step "cfn-lint"
 $venv/cfn-lint template.yaml
 step "sam validate --lint"
