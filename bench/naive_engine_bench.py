@@ -101,5 +101,6 @@ def main() -> None:
     for build in (str(compile_naive()), ""):
         subprocess.run([sys.executable, __file__, "--measure", str(workload), "--build", build], check=True)
 
+
 if __name__ == "__main__":
     main()

@@ -9,6 +9,7 @@ venv=.venv/bin
 
 step "ruff"
 $venv/ruff check .
+$venv/ruff format --check .
 step "mypy --strict"
 $venv/mypy layers/castle/castle functions tests bench $( [ -d engine_host/castle_engine ] && echo engine_host ) $( [ -d local/castle_local ] && echo local/castle_local )
 step "cfn-lint"

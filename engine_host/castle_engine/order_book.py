@@ -789,10 +789,7 @@ class OrderBook:
             and not self._seen.has(new.order_id)
             and self.status == TRADING
             and self._validation_error(new) == ""
-            and (
-                new.client_order_id in ("", old.client_order_id)
-                or not self._client_id_taken(new)
-            )
+            and (new.client_order_id in ("", old.client_order_id) or not self._client_id_taken(new))
         )
 
     def _replace_in_place(self, old: Order, new: Order) -> None:

@@ -14,7 +14,7 @@ class RedisKeys:
 
     @property
     def lease(self) -> str:
-        """"<node id>|<epoch>" of the active node, with a TTL the active keeps renewing."""
+        """The active node's "<node id>|<epoch>", with a TTL the active keeps renewing."""
         return f"{self.prefix}:lease"
 
     @property

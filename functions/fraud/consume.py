@@ -21,8 +21,15 @@ def record_handler(record: KinesisStreamRecord) -> None:
     event = decode_fraud_input(record.kinesis.data_as_bytes())
     store = get_fraud_store()
     for alert in process_event(event, store, store, get_alert_index()):
-        logger.warning("fraud alert", extra={"alert_id": alert.alert_id, "rule": alert.rule,
-                                             "user_id": alert.user_id, "freeze": alert.freeze_withdrawals})
+        logger.warning(
+            "fraud alert",
+            extra={
+                "alert_id": alert.alert_id,
+                "rule": alert.rule,
+                "user_id": alert.user_id,
+                "freeze": alert.freeze_withdrawals,
+            },
+        )
         metrics.add_metric(name="FraudAlerts", unit="Count", value=1)
 
 

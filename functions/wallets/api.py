@@ -59,9 +59,10 @@ def deposit_address() -> dict[str, str]:
     asset = app.current_event.get_query_string_value("asset", default_value="") or ""
     if not asset:
         raise MandatoryParameterError("Parameter 'asset' is mandatory.")
-    network = app.current_event.get_query_string_value("network", default_value="") or default_network(
-        asset
-    ).network
+    network = (
+        app.current_event.get_query_string_value("network", default_value="")
+        or default_network(asset).network
+    )
     master_key = get_wallet_settings().deposit_master_key.encode()
     address = deposit_address_for(get_wallet_store(), master_key, user_id, asset, network)
     return {"asset": asset, "network": network, "address": address}
@@ -96,7 +97,12 @@ def observe() -> dict[str, Any]:
         raise ForbiddenError("Administrators only.")
     seen = ObservedDeposit.model_validate(app.current_event.json_body or {})
     deposit = observe_deposit(
-        get_wallet_store(), get_ledger(), seen.network, seen.address, seen.tx_id, to_minor(seen.amount),
+        get_wallet_store(),
+        get_ledger(),
+        seen.network,
+        seen.address,
+        seen.tx_id,
+        to_minor(seen.amount),
         seen.confirmations,
     )
     logger.append_keys(user_id=deposit.user_id, tx_id=deposit.tx_id)

@@ -44,5 +44,3 @@ def handler(event: KinesisStreamEvent, context: LambdaContext) -> None:
     else:
         stream.publish_engine_events(decode_event(record.kinesis.data_as_bytes()) for record in records)
     metrics.add_metric(name="AccountFramesSent", unit="Count", value=stream.frames_sent)
-
-

@@ -120,7 +120,8 @@ def world(exchange: Exchange) -> World:
         bob_client_order_id=bob_client_order_id,
         bob_filled_order_id=sell.order_id,
         bob_trade_id=trade.trade_id,
-        bob_withdrawal_id=withdrawal.body["withdrawalId"] if "withdrawalId" in withdrawal.body
+        bob_withdrawal_id=withdrawal.body["withdrawalId"]
+        if "withdrawalId" in withdrawal.body
         else withdrawal.body["id"],
         bob_withdrawal_key=withdrawal_key,
         bob_address=address,
@@ -409,11 +410,13 @@ def funded_key(exchange: Exchange) -> BinanceSigner:
 @pytest.fixture
 def nothing_written(exchange: Exchange, funded_key: BinanceSigner) -> Iterator[None]:
     """Refused requests write nothing: no order, no hold, no engine command."""
+
     def snapshot() -> Any:
         with psycopg.connect(exchange.database_url) as conn:
             return conn.execute(
                 "SELECT (SELECT count(*) FROM orders),"
-                " (SELECT count(*) FROM journal_entries WHERE cause_type <> 'deposit')").fetchone()
+                " (SELECT count(*) FROM journal_entries WHERE cause_type <> 'deposit')"
+            ).fetchone()
 
     before = snapshot()
     yield

@@ -142,16 +142,28 @@ def random_session(
         elif roll < 0.3:
             engine.submit(
                 symbol,
-                ce.Order(order_id=order_id, user_id=user, side=side, order_type=ce.MARKET,
-                         quantity=rng.randint(1, 40), client_order_id=f"c{order_id}"),
+                ce.Order(
+                    order_id=order_id,
+                    user_id=user,
+                    side=side,
+                    order_type=ce.MARKET,
+                    quantity=rng.randint(1, 40),
+                    client_order_id=f"c{order_id}",
+                ),
             )
         else:
             offset = rng.randint(-150, 250) if side == ce.BUY else rng.randint(-250, 150)
             price = 10_000 - 100 + offset if side == ce.BUY else 10_000 + 100 - offset
             engine.submit(
                 symbol,
-                ce.Order(order_id=order_id, user_id=user, side=side, price=price,
-                         quantity=rng.randint(1, 60), client_order_id=f"c{order_id}"),
+                ce.Order(
+                    order_id=order_id,
+                    user_id=user,
+                    side=side,
+                    price=price,
+                    quantity=rng.randint(1, 60),
+                    client_order_id=f"c{order_id}",
+                ),
             )
             open_orders.append((order_id, user))
         session.commands.append([to_wire(event, ts_ms) for event in engine.drain()])

@@ -44,7 +44,6 @@ def validation_message(exc: ValidationError) -> str:
 def install_error_handlers(app: APIGatewayRestResolver) -> None:
     """Register the mapping on a resolver: every CastleError and every bad model is a 4xx."""
 
-
     def castle_error(exc: CastleError) -> Response[str]:
         logger.info("request refused", extra={"code": exc.code, "reason": exc.message})
         return error_response(exc)

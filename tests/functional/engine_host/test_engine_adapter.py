@@ -29,8 +29,14 @@ def test_every_published_event_decodes_to_the_contract_and_re_encodes_to_the_sam
 def test_a_trade_carries_decimal_amounts_the_causing_command_id_and_its_timestamp() -> None:
     pipeline = CommandPipeline()
     sell = OrderSpec(
-        order_id=1, client_order_id="s", user_id="u1", side="SELL", order_type="LIMIT",
-        time_in_force="GTC", price=Decimal("30000.01"), quantity=Decimal("0.5"),
+        order_id=1,
+        client_order_id="s",
+        user_id="u1",
+        side="SELL",
+        order_type="LIMIT",
+        time_in_force="GTC",
+        price=Decimal("30000.01"),
+        quantity=Decimal("0.5"),
     )
     buy = sell.model_copy(update={"order_id": 2, "client_order_id": "b", "user_id": "u2", "side": "BUY"})
     commands = [
@@ -41,7 +47,9 @@ def test_a_trade_carries_decimal_amounts_the_causing_command_id_and_its_timestam
     events = [decode_event(r.data) for r in pipeline.process(messages).records]
     trade = next(e for e in events if isinstance(e, Trade))
     assert (trade.price, trade.quantity, trade.quote_quantity) == (
-        Decimal("30000.01"), Decimal("0.5"), Decimal("15000.005"),
+        Decimal("30000.01"),
+        Decimal("0.5"),
+        Decimal("15000.005"),
     )
     assert (trade.command_id, trade.ts_ms, trade.taker_side) == ("c2", 2000, "BUY")
 
@@ -49,8 +57,14 @@ def test_a_trade_carries_decimal_amounts_the_causing_command_id_and_its_timestam
 def test_a_price_off_the_tick_is_rejected_by_the_engine_in_the_symbols_sequence() -> None:
     pipeline = CommandPipeline()
     spec = OrderSpec(
-        order_id=7, client_order_id="x", user_id="u1", side="BUY", order_type="LIMIT",
-        time_in_force="GTC", price=Decimal("30000.005"), quantity=Decimal("0.5"),
+        order_id=7,
+        client_order_id="x",
+        user_id="u1",
+        side="BUY",
+        order_type="LIMIT",
+        time_in_force="GTC",
+        price=Decimal("30000.005"),
+        quantity=Decimal("0.5"),
     )
     command = NewOrder(command_id="c7", symbol="BTCUSDT", ts_ms=5, order=spec)
     result = pipeline.process([ReceivedMessage(encode_command(command).encode(), "1")])
@@ -63,8 +77,14 @@ def test_orders_and_cancels_of_one_user_share_one_interned_user_string() -> None
     adapter = EngineAdapter()
     scale = adapter.scales["BTCUSDT"]
     spec = OrderSpec(
-        order_id=1, client_order_id="a", user_id="".join(["user-", "42"]), side="BUY", order_type="LIMIT",
-        time_in_force="GTC", price=Decimal("30000.01"), quantity=Decimal("0.5"),
+        order_id=1,
+        client_order_id="a",
+        user_id="".join(["user-", "42"]),
+        side="BUY",
+        order_type="LIMIT",
+        time_in_force="GTC",
+        price=Decimal("30000.01"),
+        quantity=Decimal("0.5"),
     )
     again = spec.model_copy(update={"order_id": 2, "user_id": "".join(["user-", "4", "2"])})
     assert spec.user_id is not again.user_id

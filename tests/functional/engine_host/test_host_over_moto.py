@@ -84,8 +84,12 @@ def test_a_poison_command_goes_to_the_dlq_with_its_reason_and_does_not_block_its
     send_commands(
         sqs,
         aws.queue_url,
-        [("BTCUSDT", "a", good_a), ("BTCUSDT", "poison-0", b"\x00garbage"), ("BTCUSDT", "poison-1", unknown),
-         ("BTCUSDT", "b", good_b)],
+        [
+            ("BTCUSDT", "a", good_a),
+            ("BTCUSDT", "poison-0", b"\x00garbage"),
+            ("BTCUSDT", "poison-1", unknown),
+            ("BTCUSDT", "b", good_b),
+        ],
     )
     wait_until(lambda: running_host.status.published_seq == 2)
     dead: list[tuple[str, str]] = []

@@ -107,7 +107,11 @@ def settle_then_broadcast(events: list[EngineEvent]) -> None:
 def credited(user_id: str, tx_id: str, asset: str, amount: str, ts_ms: int = 1) -> DepositCredited:
     """What the wallet API publishes once the ledger credited a deposit."""
     return DepositCredited(
-        event_id=f"deposit-{tx_id}", user_id=user_id, ts_ms=ts_ms, deposit_id=tx_id, asset=asset,
+        event_id=f"deposit-{tx_id}",
+        user_id=user_id,
+        ts_ms=ts_ms,
+        deposit_id=tx_id,
+        asset=asset,
         amount=Decimal(amount),
     )
 

@@ -6,8 +6,9 @@ from typing import Any
 STREAM_ARN = "arn:aws:kinesis:us-east-1:123456789012:stream/castle-dev-engine-events"
 
 
-def kinesis_event(payloads: list[str], partition_key: str = "BTCUSDT", stream_arn: str = STREAM_ARN,
-                  first_sequence: int = 1) -> dict[str, Any]:
+def kinesis_event(
+    payloads: list[str], partition_key: str = "BTCUSDT", stream_arn: str = STREAM_ARN, first_sequence: int = 1
+) -> dict[str, Any]:
     return {
         "Records": [
             {

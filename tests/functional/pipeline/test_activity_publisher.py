@@ -20,8 +20,11 @@ def stream(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     monkeypatch.setenv("CASTLE_ACTIVITY_STREAM", STREAM)
     with mock_aws():
-        for cache in (get_settings, kinesis_activity.get_kinesis_client,
-                      kinesis_activity.get_activity_publisher):
+        for cache in (
+            get_settings,
+            kinesis_activity.get_kinesis_client,
+            kinesis_activity.get_activity_publisher,
+        ):
             cache.cache_clear()
         boto3.client("kinesis", region_name="us-east-1").create_stream(StreamName=STREAM, ShardCount=1)
         yield
@@ -48,8 +51,17 @@ def test_a_published_event_is_on_the_stream_keyed_by_its_user() -> None:
 
 def test_more_events_than_one_put_records_call_takes_are_sent_in_batches() -> None:
     orders = [
-        OrderPlaced(event_id=f"o{i}", user_id=f"u{i % 7}", ts_ms=i, order_id=i, symbol="BTCUSDT", side="BUY",
-                    order_type="LIMIT", price=Decimal(100), quantity=Decimal("0.1"))
+        OrderPlaced(
+            event_id=f"o{i}",
+            user_id=f"u{i % 7}",
+            ts_ms=i,
+            order_id=i,
+            symbol="BTCUSDT",
+            side="BUY",
+            order_type="LIMIT",
+            price=Decimal(100),
+            quantity=Decimal("0.1"),
+        )
         for i in range(520)
     ]
     KinesisActivityPublisher(STREAM).publish(orders)

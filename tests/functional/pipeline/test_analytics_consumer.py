@@ -29,10 +29,22 @@ def db(database_url: str) -> Iterator[str]:
 
 def trade(seq: int, price: str, qty: str, ts_ms: int = T0, maker: str = "maker", taker: str = "taker") -> str:
     p, q = Decimal(price), Decimal(qty)
-    return encode_event(Trade(
-        symbol="BTCUSDT", seq=seq, ts_ms=ts_ms, trade_id=seq, price=p, quantity=q, quote_quantity=p * q,
-        maker_order_id=10, taker_order_id=11, maker_user_id=maker, taker_user_id=taker, taker_side="BUY",
-    ))
+    return encode_event(
+        Trade(
+            symbol="BTCUSDT",
+            seq=seq,
+            ts_ms=ts_ms,
+            trade_id=seq,
+            price=p,
+            quantity=q,
+            quote_quantity=p * q,
+            maker_order_id=10,
+            taker_order_id=11,
+            maker_user_id=maker,
+            taker_user_id=taker,
+            taker_side="BUY",
+        )
+    )
 
 
 def consume_payloads(payloads: list[str]) -> dict[str, Any]:
@@ -84,10 +96,17 @@ def test_out_of_order_delivery_gives_the_same_candle_as_in_order(db: str) -> Non
 
 
 def test_non_trade_events_are_acknowledged_and_ignored(db: str) -> None:
-    done = encode_event(OrderDone(
-        symbol="BTCUSDT", seq=7, order_id=1, user_id="u", status="CANCELED",
-        executed_quantity=Decimal(0), cumulative_quote_quantity=Decimal(0),
-    ))
+    done = encode_event(
+        OrderDone(
+            symbol="BTCUSDT",
+            seq=7,
+            order_id=1,
+            user_id="u",
+            status="CANCELED",
+            executed_quantity=Decimal(0),
+            cumulative_quote_quantity=Decimal(0),
+        )
+    )
     assert consume_payloads([done]) == {"batchItemFailures": []}
     with psycopg.connect(db) as conn:
         assert conn.execute("SELECT count(*) FROM analytics_ohlcv_hourly").fetchone() == (0,)
@@ -106,11 +125,25 @@ def test_an_undecodable_record_is_reported_as_a_batch_item_failure(db: str) -> N
 def admin_request(path: str, query: dict[str, str], groups: str | None = "admin") -> dict[str, Any]:
     claims = {"sub": "admin-1"} | ({"cognito:groups": groups} if groups is not None else {})
     event = {
-        "resource": path, "path": path, "httpMethod": "GET", "headers": {}, "multiValueHeaders": {},
-        "queryStringParameters": query, "multiValueQueryStringParameters": {k: [v] for k, v in query.items()},
-        "pathParameters": None, "stageVariables": None, "body": None, "isBase64Encoded": False,
-        "requestContext": {"requestId": "r-1", "resourcePath": path, "httpMethod": "GET", "stage": "dev",
-                           "path": path, "authorizer": {"claims": claims}},
+        "resource": path,
+        "path": path,
+        "httpMethod": "GET",
+        "headers": {},
+        "multiValueHeaders": {},
+        "queryStringParameters": query,
+        "multiValueQueryStringParameters": {k: [v] for k, v in query.items()},
+        "pathParameters": None,
+        "stageVariables": None,
+        "body": None,
+        "isBase64Encoded": False,
+        "requestContext": {
+            "requestId": "r-1",
+            "resourcePath": path,
+            "httpMethod": "GET",
+            "stage": "dev",
+            "path": path,
+            "authorizer": {"claims": claims},
+        },
     }
     response: dict[str, Any] = api.handler(event, FakeLambdaContext())
     return response
@@ -123,11 +156,19 @@ def test_admin_reads_the_hourly_candles_as_decimal_strings(db: str) -> None:
     response = admin_request("/v1/admin/analytics/ohlcv", window)
 
     assert response["statusCode"] == 200
-    assert json.loads(response["body"]) == [{
-        "symbol": "BTCUSDT", "openTime": T0, "open": "100.00000000", "high": "110.00000000",
-        "low": "100.00000000", "close": "110.00000000", "volume": "3.00000000",
-        "quoteVolume": "310.00000000", "trades": 2,
-    }]
+    assert json.loads(response["body"]) == [
+        {
+            "symbol": "BTCUSDT",
+            "openTime": T0,
+            "open": "100.00000000",
+            "high": "110.00000000",
+            "low": "100.00000000",
+            "close": "110.00000000",
+            "volume": "3.00000000",
+            "quoteVolume": "310.00000000",
+            "trades": 2,
+        }
+    ]
 
 
 def test_admin_reads_volume_by_user_and_fee_revenue(db: str) -> None:
@@ -137,10 +178,17 @@ def test_admin_reads_volume_by_user_and_fee_revenue(db: str) -> None:
     volume = json.loads(admin_request("/v1/admin/analytics/volume", window | {"userId": "alice"})["body"])
     fees = json.loads(admin_request("/v1/admin/analytics/fees", window)["body"])
 
-    assert volume == [{
-        "userId": "alice", "symbol": "BTCUSDT", "volume": "2.00000000", "quoteVolume": "200.00000000",
-        "fees": "0.20000000", "makerTrades": 1, "takerTrades": 0,
-    }]
+    assert volume == [
+        {
+            "userId": "alice",
+            "symbol": "BTCUSDT",
+            "volume": "2.00000000",
+            "quoteVolume": "200.00000000",
+            "fees": "0.20000000",
+            "makerTrades": 1,
+            "takerTrades": 0,
+        }
+    ]
     assert fees == [{"symbol": "BTCUSDT", "asset": "USDT", "fees": "0.40000000", "trades": 1}]
 
 

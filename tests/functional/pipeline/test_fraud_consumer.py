@@ -26,8 +26,13 @@ def tables(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     monkeypatch.delenv("CASTLE_OPENSEARCH_ENDPOINT", raising=False)
     with mock_aws():
-        for cache in (get_settings, dynamo_fraud.dynamodb, dynamo_fraud.dynamodb_client,
-                      dynamo_fraud.get_fraud_store, opensearch_alerts.get_alert_index):
+        for cache in (
+            get_settings,
+            dynamo_fraud.dynamodb,
+            dynamo_fraud.dynamodb_client,
+            dynamo_fraud.get_fraud_store,
+            opensearch_alerts.get_alert_index,
+        ):
             cache.cache_clear()
         client = boto3.client("dynamodb", region_name="us-east-1")
         create_table(client, "FraudAlertsTable")
@@ -43,8 +48,15 @@ def consume_activity(*events: UserLoggedIn | DepositCredited | WithdrawalRequest
 
 
 def withdrawal(user: str, ts_ms: int) -> WithdrawalRequested:
-    return WithdrawalRequested(event_id=f"wd-{ts_ms}", user_id=user, ts_ms=ts_ms, withdrawal_id=f"w-{ts_ms}",
-                               asset="BTC", amount=Decimal("0.1"), address="bc1qdest")
+    return WithdrawalRequested(
+        event_id=f"wd-{ts_ms}",
+        user_id=user,
+        ts_ms=ts_ms,
+        withdrawal_id=f"w-{ts_ms}",
+        asset="BTC",
+        amount=Decimal("0.1"),
+        address="bc1qdest",
+    )
 
 
 def test_login_from_a_new_country_then_a_withdrawal_raises_an_alert_and_freezes_withdrawals() -> None:
@@ -62,8 +74,10 @@ def test_login_from_a_new_country_then_a_withdrawal_raises_an_alert_and_freezes_
 
 
 def test_an_operator_can_clear_the_freeze_and_the_alert_stays() -> None:
-    consume_activity(DepositCredited(event_id="d", user_id="u", ts_ms=T, deposit_id="d1", asset="BTC",
-                                     amount=Decimal(1)), withdrawal("u", T + 1000))
+    consume_activity(
+        DepositCredited(event_id="d", user_id="u", ts_ms=T, deposit_id="d1", asset="BTC", amount=Decimal(1)),
+        withdrawal("u", T + 1000),
+    )
     assert is_withdrawal_frozen("u")
 
     unfreeze_withdrawals("u", "reviewed by ops", T + 5000)
@@ -94,9 +108,20 @@ def test_a_redelivered_batch_raises_each_alert_once_and_counts_nothing_twice() -
 
 
 def test_engine_self_trade_on_the_engine_stream_is_recorded_as_wash_trading() -> None:
-    trade = Trade(symbol="BTCUSDT", seq=3, ts_ms=T, trade_id=3, price=Decimal(100), quantity=Decimal(1),
-                  quote_quantity=Decimal(100), maker_order_id=1, taker_order_id=2, maker_user_id="w",
-                  taker_user_id="w", taker_side="BUY")
+    trade = Trade(
+        symbol="BTCUSDT",
+        seq=3,
+        ts_ms=T,
+        trade_id=3,
+        price=Decimal(100),
+        quantity=Decimal(1),
+        quote_quantity=Decimal(100),
+        maker_order_id=1,
+        taker_order_id=2,
+        maker_user_id="w",
+        taker_user_id="w",
+        taker_side="BUY",
+    )
 
     response = consume.handler(kinesis_event([encode_event(trade)]), FakeLambdaContext())
 

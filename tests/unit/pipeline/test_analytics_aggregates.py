@@ -6,12 +6,29 @@ from castle.contracts.events import Trade
 T0 = 1_700_000_000_000 - 1_700_000_000_000 % HOUR_MS  # an hour start
 
 
-def trade(seq: int, price: str, qty: str, ts_ms: int = T0, maker: str = "m", taker: str = "t",
-          symbol: str = "BTCUSDT") -> Trade:
+def trade(
+    seq: int,
+    price: str,
+    qty: str,
+    ts_ms: int = T0,
+    maker: str = "m",
+    taker: str = "t",
+    symbol: str = "BTCUSDT",
+) -> Trade:
     p, q = Decimal(price), Decimal(qty)
     return Trade(
-        symbol=symbol, seq=seq, ts_ms=ts_ms, trade_id=seq, price=p, quantity=q, quote_quantity=p * q,
-        maker_order_id=1, taker_order_id=2, maker_user_id=maker, taker_user_id=taker, taker_side="BUY",
+        symbol=symbol,
+        seq=seq,
+        ts_ms=ts_ms,
+        trade_id=seq,
+        price=p,
+        quantity=q,
+        quote_quantity=p * q,
+        maker_order_id=1,
+        taker_order_id=2,
+        maker_user_id=maker,
+        taker_user_id=taker,
+        taker_side="BUY",
     )
 
 
@@ -20,7 +37,10 @@ def test_candle_open_and_close_follow_engine_sequence_not_arrival_order() -> Non
     result = aggregate(arrivals)
     candle = result.candles[("BTCUSDT", T0)]
     assert (candle.open, candle.high, candle.low, candle.close) == (
-        Decimal(100), Decimal(105), Decimal(99), Decimal(99)
+        Decimal(100),
+        Decimal(105),
+        Decimal(99),
+        Decimal(99),
     )
     assert candle.trade_count == 4
     assert candle.base_volume_minor == 4 * 10**8

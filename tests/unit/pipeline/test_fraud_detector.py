@@ -30,18 +30,32 @@ class Profiles:
 
 
 def login(user: str, country: str, ts_ms: int, device: str = "", eid: str = "") -> UserLoggedIn:
-    return UserLoggedIn(event_id=eid or f"login-{user}-{ts_ms}", user_id=user, ts_ms=ts_ms, country=country,
-                        device_id=device)
+    return UserLoggedIn(
+        event_id=eid or f"login-{user}-{ts_ms}", user_id=user, ts_ms=ts_ms, country=country, device_id=device
+    )
 
 
 def withdraw(user: str, ts_ms: int, address: str = "bc1qdest") -> WithdrawalRequested:
-    return WithdrawalRequested(event_id=f"wd-{user}-{ts_ms}", user_id=user, ts_ms=ts_ms,
-                               withdrawal_id=f"w{ts_ms}", asset="BTC", amount=Decimal(1), address=address)
+    return WithdrawalRequested(
+        event_id=f"wd-{user}-{ts_ms}",
+        user_id=user,
+        ts_ms=ts_ms,
+        withdrawal_id=f"w{ts_ms}",
+        asset="BTC",
+        amount=Decimal(1),
+        address=address,
+    )
 
 
 def deposit(user: str, ts_ms: int) -> DepositCredited:
-    return DepositCredited(event_id=f"dep-{ts_ms}", user_id=user, ts_ms=ts_ms, deposit_id=f"d{ts_ms}",
-                           asset="BTC", amount=Decimal(1))
+    return DepositCredited(
+        event_id=f"dep-{ts_ms}",
+        user_id=user,
+        ts_ms=ts_ms,
+        deposit_id=f"d{ts_ms}",
+        asset="BTC",
+        amount=Decimal(1),
+    )
 
 
 def test_first_login_country_is_home_and_a_second_country_then_withdrawal_raises_an_alert() -> None:
@@ -54,9 +68,20 @@ def test_first_login_country_is_home_and_a_second_country_then_withdrawal_raises
 
 
 def test_deposit_then_trade_then_withdrawal_is_clean_but_without_the_trade_it_is_not() -> None:
-    trade = Trade(symbol="BTCUSDT", seq=1, ts_ms=T + 10, trade_id=1, price=Decimal(1), quantity=Decimal(1),
-                  quote_quantity=Decimal(1), maker_order_id=1, taker_order_id=2, maker_user_id="mm",
-                  taker_user_id="traded", taker_side="BUY")
+    trade = Trade(
+        symbol="BTCUSDT",
+        seq=1,
+        ts_ms=T + 10,
+        trade_id=1,
+        price=Decimal(1),
+        quantity=Decimal(1),
+        quote_quantity=Decimal(1),
+        maker_order_id=1,
+        taker_order_id=2,
+        maker_user_id="mm",
+        taker_user_id="traded",
+        taker_side="BUY",
+    )
     profiles = Profiles()
     assert profiles.feed([deposit("traded", T), trade, withdraw("traded", T + 20)]) == []
     assert [a.rule for a in profiles.feed([deposit("idle", T), withdraw("idle", T + 20)])] == [
@@ -67,17 +92,46 @@ def test_deposit_then_trade_then_withdrawal_is_clean_but_without_the_trade_it_is
 def test_accounts_linked_by_a_shared_device_trading_together_raise_wash_trading() -> None:
     profiles = Profiles()
     profiles.feed([login("a", "DE", T, device="phone-1"), login("b", "DE", T, device="phone-1")])
-    trade = Trade(symbol="BTCUSDT", seq=5, ts_ms=T + 1, trade_id=5, price=Decimal(1), quantity=Decimal(1),
-                  quote_quantity=Decimal(1), maker_order_id=1, taker_order_id=2, maker_user_id="a",
-                  taker_user_id="b", taker_side="SELL")
+    trade = Trade(
+        symbol="BTCUSDT",
+        seq=5,
+        ts_ms=T + 1,
+        trade_id=5,
+        price=Decimal(1),
+        quantity=Decimal(1),
+        quote_quantity=Decimal(1),
+        maker_order_id=1,
+        taker_order_id=2,
+        maker_user_id="a",
+        taker_user_id="b",
+        taker_side="SELL",
+    )
     assert [a.rule for a in profiles.feed([trade])] == ["wash_trading"]
 
 
 def test_large_order_accepted_and_cancelled_at_once_is_spoofing() -> None:
-    accepted = OrderAccepted(symbol="BTCUSDT", seq=1, ts_ms=T, order_id=9, client_order_id="c", user_id="u",
-                             side="BUY", order_type="LIMIT", price=Decimal(60_000), quantity=Decimal(5))
-    done = OrderDone(symbol="BTCUSDT", seq=2, ts_ms=T + 150, order_id=9, user_id="u", status="CANCELED",
-                     executed_quantity=Decimal(0), cumulative_quote_quantity=Decimal(0))
+    accepted = OrderAccepted(
+        symbol="BTCUSDT",
+        seq=1,
+        ts_ms=T,
+        order_id=9,
+        client_order_id="c",
+        user_id="u",
+        side="BUY",
+        order_type="LIMIT",
+        price=Decimal(60_000),
+        quantity=Decimal(5),
+    )
+    done = OrderDone(
+        symbol="BTCUSDT",
+        seq=2,
+        ts_ms=T + 150,
+        order_id=9,
+        user_id="u",
+        status="CANCELED",
+        executed_quantity=Decimal(0),
+        cumulative_quote_quantity=Decimal(0),
+    )
     profiles = Profiles()
     assert [a.rule for a in profiles.feed([accepted, done])] == ["spoofing"]
     assert profiles.by_user["u"].open_large_orders == {}

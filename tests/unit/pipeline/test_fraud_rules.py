@@ -3,7 +3,7 @@
 from decimal import Decimal
 
 from castle.contracts.activity import OrderPlaced, WithdrawalRequested
-from castle.contracts.events import OrderAccepted, OrderDone, Trade
+from castle.contracts.events import OrderAccepted, OrderDone, OrderFinalStatus, Trade
 from castle.fraud.profile import OpenLargeOrder, UserProfile
 from castle.fraud.rules import (
     DAY_MS,
@@ -23,29 +23,62 @@ T = 1_800_000_000_000
 
 def trade(maker: str, taker: str, seq: int = 1) -> Trade:
     return Trade(
-        symbol="BTCUSDT", seq=seq, ts_ms=T, trade_id=seq, price=Decimal(100), quantity=Decimal(1),
-        quote_quantity=Decimal(100), maker_order_id=1, taker_order_id=2, maker_user_id=maker,
-        taker_user_id=taker, taker_side="BUY",
+        symbol="BTCUSDT",
+        seq=seq,
+        ts_ms=T,
+        trade_id=seq,
+        price=Decimal(100),
+        quantity=Decimal(1),
+        quote_quantity=Decimal(100),
+        maker_order_id=1,
+        taker_order_id=2,
+        maker_user_id=maker,
+        taker_user_id=taker,
+        taker_side="BUY",
     )
 
 
 def withdrawal(ts_ms: int = T, user: str = "u", wid: str = "w-1") -> WithdrawalRequested:
-    return WithdrawalRequested(event_id=f"e-{wid}", user_id=user, ts_ms=ts_ms, withdrawal_id=wid, asset="BTC",
-                               amount=Decimal("0.5"), address="bc1qdest")
+    return WithdrawalRequested(
+        event_id=f"e-{wid}",
+        user_id=user,
+        ts_ms=ts_ms,
+        withdrawal_id=wid,
+        asset="BTC",
+        amount=Decimal("0.5"),
+        address="bc1qdest",
+    )
 
 
 def placed(ts_ms: int, user: str = "u") -> OrderPlaced:
-    return OrderPlaced(event_id=f"o-{ts_ms}", user_id=user, ts_ms=ts_ms, order_id=ts_ms, symbol="BTCUSDT",
-                       side="BUY", order_type="LIMIT", price=Decimal(100), quantity=Decimal(1))
+    return OrderPlaced(
+        event_id=f"o-{ts_ms}",
+        user_id=user,
+        ts_ms=ts_ms,
+        order_id=ts_ms,
+        symbol="BTCUSDT",
+        side="BUY",
+        order_type="LIMIT",
+        price=Decimal(100),
+        quantity=Decimal(1),
+    )
 
 
-def cancelled(order_id: int, ts_ms: int, status: str = "CANCELED") -> OrderDone:
-    return OrderDone(symbol="BTCUSDT", seq=9, ts_ms=ts_ms, order_id=order_id, user_id="u",
-                     status=status, executed_quantity=Decimal(0),  # type: ignore[arg-type]
-                     cumulative_quote_quantity=Decimal(0))
+def cancelled(order_id: int, ts_ms: int, status: OrderFinalStatus = "CANCELED") -> OrderDone:
+    return OrderDone(
+        symbol="BTCUSDT",
+        seq=9,
+        ts_ms=ts_ms,
+        order_id=order_id,
+        user_id="u",
+        status=status,
+        executed_quantity=Decimal(0),
+        cumulative_quote_quantity=Decimal(0),
+    )
 
 
 # --- wash trading ---------------------------------------------------------------------------------
+
 
 def test_trade_between_a_user_and_itself_is_wash_trading() -> None:
     alert = wash_trading(trade("u", "u"), UserProfile(user_id="u"), UserProfile(user_id="u"))
@@ -78,6 +111,7 @@ def test_trade_between_unrelated_users_is_not_wash_trading() -> None:
 
 # --- withdrawal right after a deposit --------------------------------------------------------------
 
+
 def test_withdrawal_soon_after_a_deposit_without_trading_is_flagged_and_freezes() -> None:
     alert = withdrawal_after_deposit(UserProfile(user_id="u", last_deposit_ms=T - HOUR_MS), withdrawal())
     assert alert is not None
@@ -100,17 +134,20 @@ def test_withdrawal_without_any_deposit_is_not_flagged() -> None:
 
 # --- login from a new country, then a withdrawal -----------------------------------------------------
 
+
 def test_withdrawal_within_hours_of_a_login_from_a_new_country_is_high_severity() -> None:
-    profile = UserProfile(user_id="u", countries=["DE", "BR"], new_country="BR",
-                          new_country_login_ms=T - HOUR_MS)
+    profile = UserProfile(
+        user_id="u", countries=["DE", "BR"], new_country="BR", new_country_login_ms=T - HOUR_MS
+    )
     alert = new_country_withdrawal(profile, withdrawal())
     assert alert is not None
     assert (alert.severity, alert.freeze_withdrawals, alert.details["country"]) == ("high", True, "BR")
 
 
 def test_withdrawal_days_after_the_new_country_login_is_not_flagged() -> None:
-    profile = UserProfile(user_id="u", countries=["DE", "BR"], new_country="BR",
-                          new_country_login_ms=T - 3 * DAY_MS)
+    profile = UserProfile(
+        user_id="u", countries=["DE", "BR"], new_country="BR", new_country_login_ms=T - 3 * DAY_MS
+    )
     assert new_country_withdrawal(profile, withdrawal()) is None
 
 
@@ -119,6 +156,7 @@ def test_withdrawal_without_a_new_country_login_is_not_flagged() -> None:
 
 
 # --- velocity --------------------------------------------------------------------------------------
+
 
 def test_orders_over_the_per_minute_limit_are_flagged() -> None:
     limits = Thresholds(max_orders_per_minute=3)
@@ -149,6 +187,7 @@ def test_withdrawals_under_the_daily_limit_are_not_flagged() -> None:
 
 # --- spoofing --------------------------------------------------------------------------------------
 
+
 def large_open_order(placed_ms: int) -> UserProfile:
     order = OpenLargeOrder(symbol="BTCUSDT", placed_ms=placed_ms, notional="150000")
     return UserProfile(user_id="u", open_large_orders={"42": order})
@@ -169,13 +208,33 @@ def test_large_order_that_filled_is_not_spoofing() -> None:
 
 
 def test_small_order_cancelled_at_once_is_not_spoofing() -> None:
-    small = OrderAccepted(symbol="BTCUSDT", seq=1, ts_ms=T, order_id=7, client_order_id="c", user_id="u",
-                          side="BUY", order_type="LIMIT", price=Decimal(100), quantity=Decimal(1))
+    small = OrderAccepted(
+        symbol="BTCUSDT",
+        seq=1,
+        ts_ms=T,
+        order_id=7,
+        client_order_id="c",
+        user_id="u",
+        side="BUY",
+        order_type="LIMIT",
+        price=Decimal(100),
+        quantity=Decimal(1),
+    )
     assert large_order_notional(small) is None
     assert spoofing(UserProfile(user_id="u"), cancelled(7, T + 1)) is None
 
 
 def test_an_order_is_large_from_the_quote_assets_threshold() -> None:
-    big = OrderAccepted(symbol="BTCUSDT", seq=1, ts_ms=T, order_id=7, client_order_id="c", user_id="u",
-                        side="SELL", order_type="LIMIT", price=Decimal(50_000), quantity=Decimal(2))
+    big = OrderAccepted(
+        symbol="BTCUSDT",
+        seq=1,
+        ts_ms=T,
+        order_id=7,
+        client_order_id="c",
+        user_id="u",
+        side="SELL",
+        order_type="LIMIT",
+        price=Decimal(50_000),
+        quantity=Decimal(2),
+    )
     assert large_order_notional(big) == Decimal(100_000)

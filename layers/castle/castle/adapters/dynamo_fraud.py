@@ -74,8 +74,10 @@ class DynamoFraudStore:
 
     def alerts_for_user(self, user_id: str, limit: int = 100) -> list[dict[str, Any]]:
         response = alerts_table().query(
-            IndexName=USER_INDEX, KeyConditionExpression=Key("user_id").eq(user_id),
-            ScanIndexForward=False, Limit=limit,
+            IndexName=USER_INDEX,
+            KeyConditionExpression=Key("user_id").eq(user_id),
+            ScanIndexForward=False,
+            Limit=limit,
         )
         return list(response.get("Items", []))
 
@@ -90,8 +92,9 @@ class DynamoFraudStore:
                 loaded[user_id] = StoredProfile(profile, int(str(item.get("version", 0))))
         return loaded
 
-    def save_profiles(self, profiles: Mapping[str, UserProfile], versions: Mapping[str, int],
-                      freezes: Sequence[Alert]) -> None:
+    def save_profiles(
+        self, profiles: Mapping[str, UserProfile], versions: Mapping[str, int], freezes: Sequence[Alert]
+    ) -> None:
         freeze_by_user = {alert.user_id: alert for alert in freezes}
         items: list[TransactWriteItemTypeDef] = []
         for user_id, profile in profiles.items():
@@ -100,37 +103,55 @@ class DynamoFraudStore:
             values: dict[str, Any] = {":p": {"S": profile.model_dump_json()}, ":v": {"N": str(expected + 1)}}
             freeze = freeze_by_user.get(user_id)
             if freeze is not None:
-                sets += ["withdrawals_frozen = :t", "frozen_reason = :r", "frozen_alert_id = :a",
-                         "frozen_at_ms = :at"]
-                values |= {":t": {"BOOL": True}, ":r": {"S": freeze.rule}, ":a": {"S": freeze.alert_id},
-                           ":at": {"N": str(freeze.ts_ms)}}
+                sets += [
+                    "withdrawals_frozen = :t",
+                    "frozen_reason = :r",
+                    "frozen_alert_id = :a",
+                    "frozen_at_ms = :at",
+                ]
+                values |= {
+                    ":t": {"BOOL": True},
+                    ":r": {"S": freeze.rule},
+                    ":a": {"S": freeze.alert_id},
+                    ":at": {"N": str(freeze.ts_ms)},
+                }
             if expected:
                 condition = "#v = :expected"
                 values[":expected"] = {"N": str(expected)}
             else:
                 condition = "attribute_not_exists(#v)"
-            items.append({"Update": {
-                "TableName": get_settings().fraud_profiles_table,
-                "Key": {"user_id": {"S": user_id}},
-                "UpdateExpression": "SET " + ", ".join(sets),
-                "ConditionExpression": condition,
-                "ExpressionAttributeNames": {"#p": "profile", "#v": "version"},
-                "ExpressionAttributeValues": values,
-            }})
+            items.append(
+                {
+                    "Update": {
+                        "TableName": get_settings().fraud_profiles_table,
+                        "Key": {"user_id": {"S": user_id}},
+                        "UpdateExpression": "SET " + ", ".join(sets),
+                        "ConditionExpression": condition,
+                        "ExpressionAttributeNames": {"#p": "profile", "#v": "version"},
+                        "ExpressionAttributeValues": values,
+                    }
+                }
+            )
         if not items:
             return
         try:
             dynamodb_client().transact_write_items(TransactItems=items)
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in {"TransactionCanceledException",
-                                                               "ConditionalCheckFailedException"}:
+            if exc.response.get("Error", {}).get("Code") in {
+                "TransactionCanceledException",
+                "ConditionalCheckFailedException",
+            }:
                 raise ConcurrentProfileUpdateError(", ".join(profiles)) from exc
             raise
 
     def is_withdrawal_frozen(self, user_id: str) -> bool:
-        item = profiles_table().get_item(
-            Key={"user_id": user_id}, ConsistentRead=True, ProjectionExpression="withdrawals_frozen"
-        ).get("Item")
+        item = (
+            profiles_table()
+            .get_item(
+                Key={"user_id": user_id}, ConsistentRead=True, ProjectionExpression="withdrawals_frozen"
+            )
+            .get("Item")
+        )
         return bool(item and item.get("withdrawals_frozen"))
 
     def set_withdrawal_freeze(self, user_id: str, frozen: bool, reason: str, at_ms: int) -> None:

@@ -100,8 +100,17 @@ class Aggregates:
         taker_fee = fee_minor(quote, listing.taker_fee_bps)
 
         candle = Candle(
-            trade.symbol, hour, trade.price, trade.price, trade.price, trade.price,
-            trade.seq, trade.seq, base, quote, 1,
+            trade.symbol,
+            hour,
+            trade.price,
+            trade.price,
+            trade.price,
+            trade.price,
+            trade.seq,
+            trade.seq,
+            base,
+            quote,
+            1,
         )
         _merge_into(self.candles, (trade.symbol, hour), candle)
         maker = UserVolume(trade.maker_user_id, trade.symbol, hour, base, quote, maker_fee, 1, 0)

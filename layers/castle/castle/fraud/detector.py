@@ -59,8 +59,9 @@ def profiles_needed(event: FraudInput) -> list[str]:
     return []
 
 
-def observe(event: FraudInput, profiles: Mapping[str, UserProfile],
-            thresholds: Thresholds = DEFAULT_THRESHOLDS) -> Observation:
+def observe(
+    event: FraudInput, profiles: Mapping[str, UserProfile], thresholds: Thresholds = DEFAULT_THRESHOLDS
+) -> Observation:
     key = event_key(event)
     if any(key in profiles[user].seen_events for user in profiles):
         return Observation()
@@ -71,8 +72,12 @@ def observe(event: FraudInput, profiles: Mapping[str, UserProfile],
     return Observation(alerts=[a for a in alerts if a is not None], profiles=updated)
 
 
-def _evaluate(event: FraudInput, before: Mapping[str, UserProfile], after: dict[str, UserProfile],
-              thresholds: Thresholds) -> list[Alert | None]:
+def _evaluate(
+    event: FraudInput,
+    before: Mapping[str, UserProfile],
+    after: dict[str, UserProfile],
+    thresholds: Thresholds,
+) -> list[Alert | None]:
     if isinstance(event, Trade):
         for profile in after.values():
             profile.last_trade_ms = max(profile.last_trade_ms or 0, event.ts_ms)

@@ -25,8 +25,9 @@ class AlertStore(Protocol):
 class ProfileStore(Protocol):
     def load_profiles(self, user_ids: Sequence[str]) -> dict[str, StoredProfile]: ...
 
-    def save_profiles(self, profiles: Mapping[str, UserProfile], versions: Mapping[str, int],
-                      freezes: Sequence[Alert]) -> None:
+    def save_profiles(
+        self, profiles: Mapping[str, UserProfile], versions: Mapping[str, int], freezes: Sequence[Alert]
+    ) -> None:
         """All or nothing, each conditional on its version; freezes set the users' withdrawal flag."""
         ...
 

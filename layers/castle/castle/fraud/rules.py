@@ -61,8 +61,16 @@ class Alert(BaseModel):
     details: dict[str, str] = Field(default_factory=dict)
 
 
-def _alert(rule: Rule, cause: str, user_id: str, ts_ms: int, severity: Severity, thresholds: Thresholds,
-           related: tuple[str, ...] = (), **details: str) -> Alert:
+def _alert(
+    rule: Rule,
+    cause: str,
+    user_id: str,
+    ts_ms: int,
+    severity: Severity,
+    thresholds: Thresholds,
+    related: tuple[str, ...] = (),
+    **details: str,
+) -> Alert:
     return Alert(
         alert_id=f"{rule}:{cause}",
         rule=rule,
@@ -75,68 +83,120 @@ def _alert(rule: Rule, cause: str, user_id: str, ts_ms: int, severity: Severity,
     )
 
 
-def wash_trading(trade: Trade, maker: UserProfile, taker: UserProfile,
-                 thresholds: Thresholds = DEFAULT_THRESHOLDS) -> Alert | None:
+def wash_trading(
+    trade: Trade, maker: UserProfile, taker: UserProfile, thresholds: Thresholds = DEFAULT_THRESHOLDS
+) -> Alert | None:
     """Both sides of a trade are one beneficial owner: the same user, or users sharing an identifier."""
     cause = f"{trade.symbol}:{trade.seq}"
     if trade.maker_user_id == trade.taker_user_id:
-        return _alert("wash_trading", cause, trade.taker_user_id, trade.ts_ms, "medium", thresholds,
-                      link="same_user", symbol=trade.symbol)
+        return _alert(
+            "wash_trading",
+            cause,
+            trade.taker_user_id,
+            trade.ts_ms,
+            "medium",
+            thresholds,
+            link="same_user",
+            symbol=trade.symbol,
+        )
     taker_ids = taker.identifiers()
     for kind, values in maker.identifiers().items():
         shared = values & taker_ids[kind]
         if shared:
-            return _alert("wash_trading", cause, trade.taker_user_id, trade.ts_ms, "high", thresholds,
-                          related=(trade.maker_user_id,), link=kind, shared=sorted(shared)[0],
-                          symbol=trade.symbol)
+            return _alert(
+                "wash_trading",
+                cause,
+                trade.taker_user_id,
+                trade.ts_ms,
+                "high",
+                thresholds,
+                related=(trade.maker_user_id,),
+                link=kind,
+                shared=sorted(shared)[0],
+                symbol=trade.symbol,
+            )
     return None
 
 
-def withdrawal_after_deposit(profile: UserProfile, withdrawal: WithdrawalRequested,
-                             thresholds: Thresholds = DEFAULT_THRESHOLDS) -> Alert | None:
+def withdrawal_after_deposit(
+    profile: UserProfile, withdrawal: WithdrawalRequested, thresholds: Thresholds = DEFAULT_THRESHOLDS
+) -> Alert | None:
     """Money in and straight back out, without a trade in between: a pass-through."""
     deposit = profile.last_deposit_ms
     if deposit is None or withdrawal.ts_ms - deposit > thresholds.deposit_withdrawal_window_ms:
         return None
     if profile.last_trade_ms is not None and profile.last_trade_ms >= deposit:
         return None
-    return _alert("withdrawal_after_deposit", withdrawal.withdrawal_id, withdrawal.user_id, withdrawal.ts_ms,
-                  "medium", thresholds, deposit_ms=str(deposit), asset=withdrawal.asset)
+    return _alert(
+        "withdrawal_after_deposit",
+        withdrawal.withdrawal_id,
+        withdrawal.user_id,
+        withdrawal.ts_ms,
+        "medium",
+        thresholds,
+        deposit_ms=str(deposit),
+        asset=withdrawal.asset,
+    )
 
 
-def new_country_withdrawal(profile: UserProfile, withdrawal: WithdrawalRequested,
-                           thresholds: Thresholds = DEFAULT_THRESHOLDS) -> Alert | None:
+def new_country_withdrawal(
+    profile: UserProfile, withdrawal: WithdrawalRequested, thresholds: Thresholds = DEFAULT_THRESHOLDS
+) -> Alert | None:
     """A login from a country never seen before, then a withdrawal soon after: account takeover."""
     login = profile.new_country_login_ms
     if login is None or not 0 <= withdrawal.ts_ms - login <= thresholds.new_country_withdrawal_window_ms:
         return None
-    return _alert("new_country_withdrawal", withdrawal.withdrawal_id, withdrawal.user_id, withdrawal.ts_ms,
-                  "high", thresholds, country=profile.new_country, login_ms=str(login))
+    return _alert(
+        "new_country_withdrawal",
+        withdrawal.withdrawal_id,
+        withdrawal.user_id,
+        withdrawal.ts_ms,
+        "high",
+        thresholds,
+        country=profile.new_country,
+        login_ms=str(login),
+    )
 
 
-def order_velocity(profile: UserProfile, order: OrderPlaced,
-                   thresholds: Thresholds = DEFAULT_THRESHOLDS) -> Alert | None:
+def order_velocity(
+    profile: UserProfile, order: OrderPlaced, thresholds: Thresholds = DEFAULT_THRESHOLDS
+) -> Alert | None:
     """More orders in the last minute than the limit (this order included)."""
     recent = sum(1 for t in profile.order_times_ms if order.ts_ms - t < MINUTE_MS) + 1
     if recent <= thresholds.max_orders_per_minute:
         return None
-    return _alert("order_velocity", f"{order.user_id}:{order.ts_ms // MINUTE_MS}", order.user_id,
-                  order.ts_ms, "low", thresholds, orders_last_minute=str(recent))
+    return _alert(
+        "order_velocity",
+        f"{order.user_id}:{order.ts_ms // MINUTE_MS}",
+        order.user_id,
+        order.ts_ms,
+        "low",
+        thresholds,
+        orders_last_minute=str(recent),
+    )
 
 
-def withdrawal_velocity(profile: UserProfile, withdrawal: WithdrawalRequested,
-                        thresholds: Thresholds = DEFAULT_THRESHOLDS) -> Alert | None:
+def withdrawal_velocity(
+    profile: UserProfile, withdrawal: WithdrawalRequested, thresholds: Thresholds = DEFAULT_THRESHOLDS
+) -> Alert | None:
     """More withdrawals in the last 24 hours than the limit (this one included)."""
     recent = sum(1 for t in profile.withdrawal_times_ms if withdrawal.ts_ms - t < DAY_MS) + 1
     if recent <= thresholds.max_withdrawals_per_day:
         return None
-    return _alert("withdrawal_velocity", f"{withdrawal.user_id}:{withdrawal.ts_ms // DAY_MS}",
-                  withdrawal.user_id, withdrawal.ts_ms, "medium", thresholds,
-                  withdrawals_last_day=str(recent))
+    return _alert(
+        "withdrawal_velocity",
+        f"{withdrawal.user_id}:{withdrawal.ts_ms // DAY_MS}",
+        withdrawal.user_id,
+        withdrawal.ts_ms,
+        "medium",
+        thresholds,
+        withdrawals_last_day=str(recent),
+    )
 
 
-def large_order_notional(accepted: OrderAccepted,
-                         thresholds: Thresholds = DEFAULT_THRESHOLDS) -> Decimal | None:
+def large_order_notional(
+    accepted: OrderAccepted, thresholds: Thresholds = DEFAULT_THRESHOLDS
+) -> Decimal | None:
     """The notional of a resting-capable order big enough to matter for spoofing, else None."""
     if accepted.price is None or accepted.quantity is None:
         return None
@@ -147,8 +207,9 @@ def large_order_notional(accepted: OrderAccepted,
     return notional
 
 
-def spoofing(profile: UserProfile, done: OrderDone,
-             thresholds: Thresholds = DEFAULT_THRESHOLDS) -> Alert | None:
+def spoofing(
+    profile: UserProfile, done: OrderDone, thresholds: Thresholds = DEFAULT_THRESHOLDS
+) -> Alert | None:
     """A large order cancelled within moments of its placement: liquidity shown, never meant to trade."""
     placed = profile.open_large_orders.get(str(done.order_id))
     if placed is None or done.status != "CANCELED":
@@ -156,5 +217,14 @@ def spoofing(profile: UserProfile, done: OrderDone,
     lifetime = done.ts_ms - placed.placed_ms
     if lifetime > thresholds.spoof_cancel_within_ms:
         return None
-    return _alert("spoofing", f"{done.symbol}:{done.order_id}", done.user_id, done.ts_ms, "medium",
-                  thresholds, symbol=done.symbol, notional=placed.notional, lifetime_ms=str(lifetime))
+    return _alert(
+        "spoofing",
+        f"{done.symbol}:{done.order_id}",
+        done.user_id,
+        done.ts_ms,
+        "medium",
+        thresholds,
+        symbol=done.symbol,
+        notional=placed.notional,
+        lifetime_ms=str(lifetime),
+    )

@@ -22,8 +22,13 @@ def decode_fraud_input(data: bytes) -> FraudInput:
     return decode_activity(data) if kind in ACTIVITY_TYPES else decode_event(data)
 
 
-def process_event(event: FraudInput, alerts: AlertStore, profiles: ProfileStore, index: AlertIndex,
-                  thresholds: Thresholds = DEFAULT_THRESHOLDS) -> list[Alert]:
+def process_event(
+    event: FraudInput,
+    alerts: AlertStore,
+    profiles: ProfileStore,
+    index: AlertIndex,
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
+) -> list[Alert]:
     users = profiles_needed(event)
     if not users:
         return []

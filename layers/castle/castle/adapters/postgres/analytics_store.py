@@ -78,16 +78,35 @@ def _apply(conn: Connection[Any], trades: Sequence[Trade]) -> int:
         cur.executemany(
             _UPSERT_CANDLE,
             [
-                (c.symbol, _hour(c.hour_ms), c.open, c.high, c.low, c.close, c.first_seq, c.last_seq,
-                 c.base_volume_minor, c.quote_volume_minor, c.trade_count)
+                (
+                    c.symbol,
+                    _hour(c.hour_ms),
+                    c.open,
+                    c.high,
+                    c.low,
+                    c.close,
+                    c.first_seq,
+                    c.last_seq,
+                    c.base_volume_minor,
+                    c.quote_volume_minor,
+                    c.trade_count,
+                )
                 for c in result.candles.values()
             ],
         )
         cur.executemany(
             _UPSERT_USER_VOLUME,
             [
-                (u.user_id, u.symbol, _hour(u.hour_ms), u.base_volume_minor, u.quote_volume_minor,
-                 u.fee_minor, u.maker_trades, u.taker_trades)
+                (
+                    u.user_id,
+                    u.symbol,
+                    _hour(u.hour_ms),
+                    u.base_volume_minor,
+                    u.quote_volume_minor,
+                    u.fee_minor,
+                    u.maker_trades,
+                    u.taker_trades,
+                )
                 for u in result.user_volumes.values()
             ],
         )
