@@ -9,8 +9,9 @@ import psycopg
 import pytest
 from analytics import api, consume
 
-from castle.contracts.events import OrderDone, Trade, encode_event
+from castle.contracts.events import encode_event
 from tests.functional.pipeline.kinesis_records import kinesis_event
+from tests.support.contract_events import a_done_order, a_trade
 from tests.support.lambda_context import FakeLambdaContext
 
 HOUR_MS = 3_600_000
@@ -28,23 +29,7 @@ def db(database_url: str) -> Iterator[str]:
 
 
 def trade(seq: int, price: str, qty: str, ts_ms: int = T0, maker: str = "maker", taker: str = "taker") -> str:
-    p, q = Decimal(price), Decimal(qty)
-    return encode_event(
-        Trade(
-            symbol="BTCUSDT",
-            seq=seq,
-            ts_ms=ts_ms,
-            trade_id=seq,
-            price=p,
-            quantity=q,
-            quote_quantity=p * q,
-            maker_order_id=10,
-            taker_order_id=11,
-            maker_user_id=maker,
-            taker_user_id=taker,
-            taker_side="BUY",
-        )
-    )
+    return encode_event(a_trade(seq=seq, price=price, qty=qty, ts_ms=ts_ms, maker=maker, taker=taker))
 
 
 def consume_payloads(payloads: list[str]) -> dict[str, Any]:
@@ -96,17 +81,7 @@ def test_out_of_order_delivery_gives_the_same_candle_as_in_order(db: str) -> Non
 
 
 def test_non_trade_events_are_acknowledged_and_ignored(db: str) -> None:
-    done = encode_event(
-        OrderDone(
-            symbol="BTCUSDT",
-            seq=7,
-            order_id=1,
-            user_id="u",
-            status="CANCELED",
-            executed_quantity=Decimal(0),
-            cumulative_quote_quantity=Decimal(0),
-        )
-    )
+    done = encode_event(a_done_order(order_id=1, seq=7))
     assert consume_payloads([done]) == {"batchItemFailures": []}
     with psycopg.connect(db) as conn:
         assert conn.execute("SELECT count(*) FROM analytics_ohlcv_hourly").fetchone() == (0,)

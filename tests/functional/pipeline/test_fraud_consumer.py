@@ -10,10 +10,11 @@ from moto import mock_aws
 
 from castle.adapters import dynamo_fraud, opensearch_alerts
 from castle.contracts.activity import DepositCredited, UserLoggedIn, WithdrawalRequested, encode_activity
-from castle.contracts.events import Trade, encode_event
+from castle.contracts.events import encode_event
 from castle.fraud.freeze import is_withdrawal_frozen, unfreeze_withdrawals
 from castle.settings import get_settings
 from tests.functional.pipeline.kinesis_records import kinesis_event
+from tests.support.contract_events import a_trade
 from tests.support.lambda_context import FakeLambdaContext
 from tests.support.template_tables import create_table
 
@@ -108,20 +109,7 @@ def test_a_redelivered_batch_raises_each_alert_once_and_counts_nothing_twice() -
 
 
 def test_engine_self_trade_on_the_engine_stream_is_recorded_as_wash_trading() -> None:
-    trade = Trade(
-        symbol="BTCUSDT",
-        seq=3,
-        ts_ms=T,
-        trade_id=3,
-        price=Decimal(100),
-        quantity=Decimal(1),
-        quote_quantity=Decimal(100),
-        maker_order_id=1,
-        taker_order_id=2,
-        maker_user_id="w",
-        taker_user_id="w",
-        taker_side="BUY",
-    )
+    trade = a_trade(seq=3, ts_ms=T, maker="w", taker="w")
 
     response = consume.handler(kinesis_event([encode_event(trade)]), FakeLambdaContext())
 

@@ -2,6 +2,7 @@ from decimal import Decimal
 
 from castle.analytics.aggregates import HOUR_MS, aggregate, fee_minor, hour_start_ms
 from castle.contracts.events import Trade
+from tests.support.contract_events import a_trade
 
 T0 = 1_700_000_000_000 - 1_700_000_000_000 % HOUR_MS  # an hour start
 
@@ -15,21 +16,7 @@ def trade(
     taker: str = "t",
     symbol: str = "BTCUSDT",
 ) -> Trade:
-    p, q = Decimal(price), Decimal(qty)
-    return Trade(
-        symbol=symbol,
-        seq=seq,
-        ts_ms=ts_ms,
-        trade_id=seq,
-        price=p,
-        quantity=q,
-        quote_quantity=p * q,
-        maker_order_id=1,
-        taker_order_id=2,
-        maker_user_id=maker,
-        taker_user_id=taker,
-        taker_side="BUY",
-    )
+    return a_trade(seq=seq, price=price, qty=qty, ts_ms=ts_ms, maker=maker, taker=taker, symbol=symbol)
 
 
 def test_candle_open_and_close_follow_engine_sequence_not_arrival_order() -> None:

@@ -4,10 +4,10 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from castle.contracts.activity import DepositCredited, UserLoggedIn, WithdrawalRequested
-from castle.contracts.events import OrderAccepted, OrderDone, Trade
 from castle.fraud.detector import FraudInput, observe, profiles_needed
 from castle.fraud.profile import UserProfile
 from castle.fraud.rules import Alert
+from tests.support.contract_events import a_done_order, a_trade, an_accepted_order
 
 T = 1_800_000_000_000
 
@@ -68,20 +68,7 @@ def test_first_login_country_is_home_and_a_second_country_then_withdrawal_raises
 
 
 def test_deposit_then_trade_then_withdrawal_is_clean_but_without_the_trade_it_is_not() -> None:
-    trade = Trade(
-        symbol="BTCUSDT",
-        seq=1,
-        ts_ms=T + 10,
-        trade_id=1,
-        price=Decimal(1),
-        quantity=Decimal(1),
-        quote_quantity=Decimal(1),
-        maker_order_id=1,
-        taker_order_id=2,
-        maker_user_id="mm",
-        taker_user_id="traded",
-        taker_side="BUY",
-    )
+    trade = a_trade(ts_ms=T + 10, maker="mm", taker="traded")
     profiles = Profiles()
     assert profiles.feed([deposit("traded", T), trade, withdraw("traded", T + 20)]) == []
     assert [a.rule for a in profiles.feed([deposit("idle", T), withdraw("idle", T + 20)])] == [
@@ -92,46 +79,13 @@ def test_deposit_then_trade_then_withdrawal_is_clean_but_without_the_trade_it_is
 def test_accounts_linked_by_a_shared_device_trading_together_raise_wash_trading() -> None:
     profiles = Profiles()
     profiles.feed([login("a", "DE", T, device="phone-1"), login("b", "DE", T, device="phone-1")])
-    trade = Trade(
-        symbol="BTCUSDT",
-        seq=5,
-        ts_ms=T + 1,
-        trade_id=5,
-        price=Decimal(1),
-        quantity=Decimal(1),
-        quote_quantity=Decimal(1),
-        maker_order_id=1,
-        taker_order_id=2,
-        maker_user_id="a",
-        taker_user_id="b",
-        taker_side="SELL",
-    )
+    trade = a_trade(seq=5, ts_ms=T + 1, maker="a", taker="b", taker_side="SELL")
     assert [a.rule for a in profiles.feed([trade])] == ["wash_trading"]
 
 
 def test_large_order_accepted_and_cancelled_at_once_is_spoofing() -> None:
-    accepted = OrderAccepted(
-        symbol="BTCUSDT",
-        seq=1,
-        ts_ms=T,
-        order_id=9,
-        client_order_id="c",
-        user_id="u",
-        side="BUY",
-        order_type="LIMIT",
-        price=Decimal(60_000),
-        quantity=Decimal(5),
-    )
-    done = OrderDone(
-        symbol="BTCUSDT",
-        seq=2,
-        ts_ms=T + 150,
-        order_id=9,
-        user_id="u",
-        status="CANCELED",
-        executed_quantity=Decimal(0),
-        cumulative_quote_quantity=Decimal(0),
-    )
+    accepted = an_accepted_order(order_id=9, price="60000", qty="5", ts_ms=T)
+    done = a_done_order(order_id=9, ts_ms=T + 150)
     profiles = Profiles()
     assert [a.rule for a in profiles.feed([accepted, done])] == ["spoofing"]
     assert profiles.by_user["u"].open_large_orders == {}

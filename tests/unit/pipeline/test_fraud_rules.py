@@ -3,7 +3,7 @@
 from decimal import Decimal
 
 from castle.contracts.activity import OrderPlaced, WithdrawalRequested
-from castle.contracts.events import OrderAccepted, OrderDone, OrderFinalStatus, Trade
+from castle.contracts.events import OrderDone, OrderFinalStatus, Trade
 from castle.fraud.profile import OpenLargeOrder, UserProfile
 from castle.fraud.rules import (
     DAY_MS,
@@ -17,25 +17,13 @@ from castle.fraud.rules import (
     withdrawal_after_deposit,
     withdrawal_velocity,
 )
+from tests.support.contract_events import a_done_order, a_trade, an_accepted_order
 
 T = 1_800_000_000_000
 
 
 def trade(maker: str, taker: str, seq: int = 1) -> Trade:
-    return Trade(
-        symbol="BTCUSDT",
-        seq=seq,
-        ts_ms=T,
-        trade_id=seq,
-        price=Decimal(100),
-        quantity=Decimal(1),
-        quote_quantity=Decimal(100),
-        maker_order_id=1,
-        taker_order_id=2,
-        maker_user_id=maker,
-        taker_user_id=taker,
-        taker_side="BUY",
-    )
+    return a_trade(seq=seq, ts_ms=T, maker=maker, taker=taker)
 
 
 def withdrawal(ts_ms: int = T, user: str = "u", wid: str = "w-1") -> WithdrawalRequested:
@@ -65,16 +53,7 @@ def placed(ts_ms: int, user: str = "u") -> OrderPlaced:
 
 
 def cancelled(order_id: int, ts_ms: int, status: OrderFinalStatus = "CANCELED") -> OrderDone:
-    return OrderDone(
-        symbol="BTCUSDT",
-        seq=9,
-        ts_ms=ts_ms,
-        order_id=order_id,
-        user_id="u",
-        status=status,
-        executed_quantity=Decimal(0),
-        cumulative_quote_quantity=Decimal(0),
-    )
+    return a_done_order(order_id=order_id, status=status, seq=9, ts_ms=ts_ms)
 
 
 # --- wash trading ---------------------------------------------------------------------------------
@@ -208,33 +187,11 @@ def test_large_order_that_filled_is_not_spoofing() -> None:
 
 
 def test_small_order_cancelled_at_once_is_not_spoofing() -> None:
-    small = OrderAccepted(
-        symbol="BTCUSDT",
-        seq=1,
-        ts_ms=T,
-        order_id=7,
-        client_order_id="c",
-        user_id="u",
-        side="BUY",
-        order_type="LIMIT",
-        price=Decimal(100),
-        quantity=Decimal(1),
-    )
+    small = an_accepted_order(order_id=7, price="100", qty="1", ts_ms=T)
     assert large_order_notional(small) is None
     assert spoofing(UserProfile(user_id="u"), cancelled(7, T + 1)) is None
 
 
 def test_an_order_is_large_from_the_quote_assets_threshold() -> None:
-    big = OrderAccepted(
-        symbol="BTCUSDT",
-        seq=1,
-        ts_ms=T,
-        order_id=7,
-        client_order_id="c",
-        user_id="u",
-        side="SELL",
-        order_type="LIMIT",
-        price=Decimal(50_000),
-        quantity=Decimal(2),
-    )
+    big = an_accepted_order(order_id=7, side="SELL", price="50000", qty="2", ts_ms=T)
     assert large_order_notional(big) == Decimal(100_000)
