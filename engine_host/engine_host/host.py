@@ -145,7 +145,8 @@ class EngineHost:
         snapshot = self.replication.read_snapshot()
         unconfirmed.clear()
         if snapshot is None:
-            self._replace_pipeline()
+            if not self.pipeline.untouched:  # at start-up it is the one __init__ built: keep it
+                self._replace_pipeline()
         else:
             seq = snapshot_seq(snapshot)
             self.pipeline.restore(snapshot, self.replication.command_ids_up_to(seq, self._dedup_window))

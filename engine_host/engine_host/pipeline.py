@@ -65,9 +65,16 @@ class CommandPipeline:
         self.adapter = adapter or EngineAdapter()
         self.last_seq = 0
         self._recent = RecentIds(dedup_window)
+        self._touched = False
+
+    @property
+    def untouched(self) -> bool:
+        """Nothing applied, restored or remembered yet: as good as a new pipeline."""
+        return not self._touched
 
     # ---- the active path ----------------------------------------------------------------------------
     def process(self, messages: Sequence[ReceivedMessage]) -> BatchResult:
+        self._touched = True
         result = BatchResult()
         adapter = self.adapter
         perf = time.perf_counter_ns
@@ -93,6 +100,7 @@ class CommandPipeline:
     # ---- the recovery / standby path ---------------------------------------------------------------
     def replay(self, entries: Iterable[JournalEntry]) -> list[tuple[int, list[OutboundRecord]]]:
         """Apply journaled entries (in order, contiguous); returns each entry's records."""
+        self._touched = True
         out: list[tuple[int, list[OutboundRecord]]] = []
         adapter = self.adapter
         for entry in entries:
@@ -108,6 +116,7 @@ class CommandPipeline:
         return out
 
     def remember(self, command_id: str) -> None:
+        self._touched = True
         self._recent.add(command_id)
 
     def seen(self, command_id: str) -> bool:
@@ -122,6 +131,7 @@ class CommandPipeline:
         self.adapter.engine.release()
 
     def restore(self, snapshot: bytes, recent_command_ids: Iterable[str] = ()) -> None:
+        self._touched = True
         self.last_seq = snapshot_seq(snapshot)
         self.adapter.engine.restore(snapshot[_SNAPSHOT_HEADER.size :])
         self._recent.clear()

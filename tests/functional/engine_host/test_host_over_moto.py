@@ -29,11 +29,10 @@ if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
 
 
-@pytest.fixture
-def running_host(
+def host_settings(
     aws: EngineAwsResources, moto_endpoint: str, redis_keys: RedisKeys, tmp_path: Path
-) -> Iterator[EngineHost]:
-    settings = HostSettings(
+) -> HostSettings:
+    return HostSettings(
         aws_endpoint_url=moto_endpoint,
         order_queue_url=aws.queue_url,
         order_dlq_url=aws.dlq_url,
@@ -44,7 +43,13 @@ def running_host(
         # The GC freezing is process-wide (a gc callback): not for a host inside the test process.
         engine_gc_freeze=False,
     )
-    host = build_host(settings)
+
+
+@pytest.fixture
+def running_host(
+    aws: EngineAwsResources, moto_endpoint: str, redis_keys: RedisKeys, tmp_path: Path
+) -> Iterator[EngineHost]:
+    host = build_host(host_settings(aws, moto_endpoint, redis_keys, tmp_path))
     thread = threading.Thread(target=host.run, daemon=True)
     thread.start()
     yield host
@@ -74,6 +79,23 @@ def test_commands_on_the_queue_come_out_as_numbered_events_on_the_stream(
     attributes = sqs.get_queue_attributes(QueueUrl=aws.queue_url, AttributeNames=["All"])["Attributes"]
     assert attributes["ApproximateNumberOfMessages"] == "0"
     assert attributes["ApproximateNumberOfMessagesNotVisible"] == "0"
+
+
+def test_a_host_starting_on_an_empty_history_keeps_the_pipeline_it_was_built_with(
+    aws: EngineAwsResources, moto_endpoint: str, redis_keys: RedisKeys, tmp_path: Path
+) -> None:
+    """No second set of reserved order tables at start-up (64 bytes per reserved order and symbol)."""
+    host = build_host(host_settings(aws, moto_endpoint, redis_keys, tmp_path))
+    built = host.pipeline
+    thread = threading.Thread(target=host.run, daemon=True)
+    thread.start()
+    try:
+        wait_until(lambda: host.status.role == "active")
+        assert host.pipeline is built
+    finally:
+        host.stop()
+        thread.join(15)
+    assert not thread.is_alive()
 
 
 def test_a_poison_command_goes_to_the_dlq_with_its_reason_and_does_not_block_its_group(

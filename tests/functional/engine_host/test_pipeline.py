@@ -60,3 +60,17 @@ def test_releasing_a_pipeline_unlinks_the_resting_orders_of_its_engine() -> None
 
     assert engine.symbols() == []
     assert all((order.prev, order.next, order.level) == (None, None, None) for order in resting)
+
+
+def test_a_pipeline_is_untouched_until_it_applies_restores_or_processes_anything() -> None:
+    data = bodies(generate_commands(2, seed=3))
+    snapshot = CommandPipeline().snapshot()
+    assert CommandPipeline().untouched
+    processed, replayed, restored = CommandPipeline(), CommandPipeline(), CommandPipeline()
+    entries = processed.process(messages_of(data)).entries
+    replayed.replay(entries)
+    restored.restore(snapshot)
+    assert not (processed.untouched or replayed.untouched or restored.untouched)
+    only_duplicates = CommandPipeline()
+    only_duplicates.process([])
+    assert not only_duplicates.untouched  # conservative: any batch counts
