@@ -23,18 +23,8 @@ if [ ! -x .venv/bin/python ] || [ "$(cat .venv/.castle-stamp 2>/dev/null)" != "$
 fi
 
 # ---- aws-sam-cli in its own virtualenv (.venv-sam): it pins old boto3/pydantic/cfn-lint -------
-find_python312() {
-  # A pyenv shim answers `command -v` without being runnable, so each candidate must really run.
-  local candidate
-  for candidate in "$(command -v python3.12 2>/dev/null)" "$HOME"/.pyenv/versions/3.12*/bin/python3.12 \
-      /usr/local/bin/python3.12 /usr/bin/python3.12; do
-    [ -n "$candidate" ] && [ -x "$candidate" ] && "$candidate" -c 'import venv' 2>/dev/null \
-      && { echo "$candidate"; return 0; }
-  done
-  return 1
-}
 if [ ! -x .venv-sam/bin/sam ]; then
-  if py312=$(find_python312); then
+  if py312=$(scripts/python312.sh); then
     say "installing aws-sam-cli into .venv-sam with $py312"
     "$py312" -m venv .venv-sam
     .venv-sam/bin/pip install -q --disable-pip-version-check aws-sam-cli >&2

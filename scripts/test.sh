@@ -29,3 +29,9 @@ if [ -x scripts/build_engine.sh ]; then
   step "pytest: tests/engine again, against the mypyc-compiled engine"
   CASTLE_ENGINE_COMPILED=1 PYTHONPATH=.build/engine $venv/python -m pytest -q -p no:cacheprovider tests/engine
 fi
+# The Lambdas run on python3.12 (template.yaml); the engine hosts and the suite above on 3.11. The
+# in-process tests run again on 3.12; the functional ones would double the gate's time for the same
+# code paths over real services.
+step "pytest on python3.12, the Lambda runtime: unit, security and engine tests"
+scripts/lambda_runtime_venv.sh
+.venv-312/bin/python -m pytest -q -p no:cacheprovider tests/unit tests/security tests/engine
