@@ -11,16 +11,7 @@ python=${PYTHON:-python3}
 "$python" - <<'PY' || { say "Python 3.11+ is needed (apt-get install python3 python3-venv)"; exit 1; }
 import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)
 PY
-packages=(-e layers/castle)
-for pkg in engine_host local; do [ -f "$pkg/pyproject.toml" ] && packages+=(-e "$pkg"); done
-stamp_src=$(cat pyproject.toml layers/castle/pyproject.toml engine_host/pyproject.toml local/pyproject.toml 2>/dev/null | sha256sum | cut -c1-16)
-if [ ! -x .venv/bin/python ] || [ "$(cat .venv/.castle-stamp 2>/dev/null)" != "$stamp_src" ]; then
-  say "installing the development environment into .venv (first run takes a few minutes)"
-  [ -x .venv/bin/python ] || "$python" -m venv .venv
-  .venv/bin/pip install -q --disable-pip-version-check -U pip >&2
-  .venv/bin/pip install -q --disable-pip-version-check "${packages[@]}" -e . >&2
-  echo "$stamp_src" > .venv/.castle-stamp
-fi
+scripts/project_venv.sh .venv "$python"
 
 # ---- aws-sam-cli in its own virtualenv (.venv-sam): it pins old boto3/pydantic/cfn-lint -------
 if [ ! -x .venv-sam/bin/sam ]; then

@@ -33,5 +33,6 @@ fi
 # in-process tests run again on 3.12; the functional ones would double the gate's time for the same
 # code paths over real services.
 step "pytest on python3.12, the Lambda runtime: unit, security and engine tests"
-scripts/lambda_runtime_venv.sh
+py312=$(scripts/python312.sh)
+scripts/project_venv.sh .venv-312 "$py312"
 .venv-312/bin/python -m pytest -q -p no:cacheprovider tests/unit tests/security tests/engine
