@@ -16,6 +16,7 @@ from castle_engine import (
     Order,
     SymbolSpec,
 )
+from castle_engine.codes import TIF_NAMES
 from castle_engine.fixed_point import parse_steps
 from castle_engine.workload import generate
 
@@ -91,7 +92,7 @@ def commands_from_workload(ops: int, seed: int) -> list[Command]:
             commands.append(("submit", market(order_id, line["user"], side, qty=lots), ""))
         else:
             ticks = parse_steps(line["price"], 1_000_000, 8)
-            tif = {"GTC": 0, "IOC": 1, "FOK": 2}[line["tif"]]
+            tif = TIF_NAMES.index(line["tif"])
             commands.append(("submit", limit(order_id, line["user"], side, ticks, lots, tif=tif), ""))
     return commands
 
