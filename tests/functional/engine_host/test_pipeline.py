@@ -71,6 +71,6 @@ def test_a_pipeline_is_untouched_until_it_applies_restores_or_processes_anything
     replayed.replay(entries)
     restored.restore(snapshot)
     assert not (processed.untouched or replayed.untouched or restored.untouched)
-    only_duplicates = CommandPipeline()
-    only_duplicates.process([])
-    assert not only_duplicates.untouched  # conservative: any batch counts
+    empty_batch = CommandPipeline()
+    empty_batch.process([])
+    assert not empty_batch.untouched  # conservative: any batch counts
