@@ -97,6 +97,20 @@ def commands_from_workload(ops: int, seed: int) -> list[Command]:
     return commands
 
 
+def run(engine: Engine, commands: list[Command], submitted: list[Order] | None = None) -> list[Event]:
+    """Apply a fresh copy of each command in order and return the drained events; the Order objects
+    handed to the engine are appended to `submitted` when one is given."""
+    for command in commands:
+        _, payload, user = fresh(command)
+        if isinstance(payload, Order):
+            if submitted is not None:
+                submitted.append(payload)
+            engine.submit(SYMBOL, payload)
+        else:
+            engine.cancel(SYMBOL, payload, user)
+    return engine.drain()
+
+
 def fresh(command: Command) -> Command:
     """A copy of the command (the engine owns submitted Order objects)."""
     kind, payload, user = command

@@ -11,8 +11,6 @@ from castle_engine import (
     SELL,
     STOP_LOSS_LIMIT,
     Engine,
-    Event,
-    Order,
     SnapshotError,
     SymbolSpec,
 )
@@ -22,22 +20,11 @@ from tests.engine.harness import (
     Command,
     commands_from_workload,
     events_hash,
-    fresh,
     limit,
     market,
     new_engine,
+    run,
 )
-
-
-def run(engine: Engine, commands: list[Command]) -> list[Event]:
-    for command in commands:
-        _, payload, user = fresh(command)
-        if isinstance(payload, Order):
-            engine.submit(SYMBOL, payload)
-        else:
-            engine.cancel(SYMBOL, payload, user)
-    return engine.drain()
-
 
 WORKLOAD = commands_from_workload(3000, seed=11)
 # sha256 of the event lines of WORKLOAD: pinned so that every build (interpreted, compiled) and every

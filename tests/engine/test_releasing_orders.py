@@ -9,21 +9,14 @@ import sys
 import pytest
 
 from castle_engine import BUY, LIMIT_MAKER, SELL, STOP_LOSS_LIMIT, Engine, Order
-from tests.engine.harness import SYMBOL, commands_from_workload, fresh, limit, new_engine
+from tests.engine.harness import SYMBOL, commands_from_workload, limit, new_engine, run
 
 WORKLOAD = commands_from_workload(3000, seed=5)
 
 
 def _run_keeping_the_orders(engine: Engine) -> list[Order]:
     submitted: list[Order] = []
-    for command in WORKLOAD:
-        _, payload, user = fresh(command)
-        if isinstance(payload, Order):
-            submitted.append(payload)
-            engine.submit(SYMBOL, payload)
-        else:
-            engine.cancel(SYMBOL, payload, user)
-    engine.drain()
+    run(engine, WORKLOAD, submitted)
     return submitted
 
 
