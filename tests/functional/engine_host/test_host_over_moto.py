@@ -4,6 +4,7 @@ out, poison commands to the DLQ with a reason, and the Kinesis sink's retry of f
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -45,17 +46,25 @@ def host_settings(
     )
 
 
+@contextmanager
+def running(host: EngineHost) -> Iterator[EngineHost]:
+    """The host's life cycle on a thread of its own, stopped (and joined) on the way out."""
+    thread = threading.Thread(target=host.run, daemon=True)
+    thread.start()
+    try:
+        yield host
+    finally:
+        host.stop()
+        thread.join(15)
+    assert not thread.is_alive()
+
+
 @pytest.fixture
 def running_host(
     aws: EngineAwsResources, moto_endpoint: str, redis_keys: RedisKeys, tmp_path: Path
 ) -> Iterator[EngineHost]:
-    host = build_host(host_settings(aws, moto_endpoint, redis_keys, tmp_path))
-    thread = threading.Thread(target=host.run, daemon=True)
-    thread.start()
-    yield host
-    host.stop()
-    thread.join(15)
-    assert not thread.is_alive()
+    with running(build_host(host_settings(aws, moto_endpoint, redis_keys, tmp_path))) as host:
+        yield host
 
 
 def wait_until(predicate: "object", timeout_s: float = 30) -> None:
@@ -87,15 +96,9 @@ def test_a_host_starting_on_an_empty_history_keeps_the_pipeline_it_was_built_wit
     """No second set of reserved order tables at start-up (64 bytes per reserved order and symbol)."""
     host = build_host(host_settings(aws, moto_endpoint, redis_keys, tmp_path))
     built = host.pipeline
-    thread = threading.Thread(target=host.run, daemon=True)
-    thread.start()
-    try:
+    with running(host):
         wait_until(lambda: host.status.role == "active")
         assert host.pipeline is built
-    finally:
-        host.stop()
-        thread.join(15)
-    assert not thread.is_alive()
 
 
 def test_a_poison_command_goes_to_the_dlq_with_its_reason_and_does_not_block_its_group(
